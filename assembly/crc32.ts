@@ -1,0 +1,199 @@
+// CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320) and CRC-32C (Castagnoli, reflected
+// polynomial 0x82F63B78), with zlib's continuation convention: crc(b, crc(a, 0)) == crc(a ++ b, 0).
+//
+// Two methods, chosen by length:
+//
+// 1. Slicing-by-8 tables for short inputs and for the residual of method 2.
+//
+// 2. A sparse-multiple reduction for long inputs, in the spirit of Chorba (Sam Russell, 2024,
+//    "Chorba: A novel CRC32 implementation", arXiv:2412.16398): no tables and no carry-less
+//    multiply on the bulk of the data, only 128-bit XORs.
+//
+//    Let z = x^128. For each polynomial we searched (offline, exhaustively in increasing n) a
+//    multiple of P that is sparse in z:
+//      CRC-32:  z^300 + z^155 + z^117 + z^89 + 1                    ≡ 0 (mod P)
+//      CRC-32C: z^209 + z^144 + z^54 + z^39 + z^14 + 1               ≡ 0 (mod P)
+//    (CRC-32C's P has the factor x+1, so its multiples have an even number of terms.)
+//    A 16-byte unit U at unit index i, n or more units from the end, stands for U·z^(N-1-i).
+//    Because z^n ≡ z^a + ... + 1, the unit can be cleared and XORed, bit-aligned, into the units
+//    i+n-a, ..., i+n without changing the remainder. Pulling instead of pushing, the reduced
+//    unit is r[i] = data[i] ^ r[i-d1] ^ ... ^ r[i-n] with d = n - a; every pulled r is at
+//    least 65 units old, so the loads never wait on the store that produced them. Only the
+//    last n units (4.8 KiB / 3.3 KiB) and the sub-unit tail go through the tables.
+//    The reduced units live in a 512-unit ring in this instance's scratch region.
+//
+// The initial register is folded into the first 4 message bytes, exactly as the table loop does
+// with `crc ^= word`; after that, leading zero units do not change a zero register.
+
+import { scratchPointer } from "./scratch";
+
+// @ts-ignore: decorator
+@inline const TABLE_ENTRIES: usize = 256;
+// @ts-ignore: decorator
+@inline const TABLE_SIZE: usize = TABLE_ENTRIES * 4;
+// @ts-ignore: decorator
+@inline const SLICES: usize = 8;
+// @ts-ignore: decorator
+@inline const TABLES_SIZE: usize = TABLE_SIZE * SLICES;
+
+// @ts-ignore: decorator
+@inline const POLY_CRC32: u32 = 0xedb88320;
+// @ts-ignore: decorator
+@inline const POLY_CRC32C: u32 = 0x82f63b78;
+
+// Slicing tables, filled by crcInit(). Static memory below __heap_base, never written again.
+const tablesCrc32: usize = memory.data(<i32>TABLES_SIZE, 64);
+const tablesCrc32c: usize = memory.data(<i32>TABLES_SIZE, 64);
+
+// The ring of reduced units for the sparse method, at the start of the scratch region.
+// @ts-ignore: decorator
+@inline const UNIT_SIZE: usize = 16;
+// @ts-ignore: decorator
+@inline const RING_UNITS: usize = 512;
+// @ts-ignore: decorator
+@inline const RING_MASK: usize = RING_UNITS * UNIT_SIZE - 1;
+export const CRC_RING_SIZE: usize = RING_UNITS * UNIT_SIZE;
+
+// Below this many bytes the table loop is used for the whole input: the sparse method needs
+// at least 2n units so that its hot loop runs, and gains little on anything shorter.
+// @ts-ignore: decorator
+@inline const SPARSE_MIN_BYTES: usize = 4 * 300 * UNIT_SIZE;
+
+let tablesReady: bool = false;
+
+function fillTables(tables: usize, poly: u32): void {
+  for (let i: u32 = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = (c & 1) ? (c >>> 1) ^ poly : c >>> 1;
+    store<u32>(tables + (<usize>i << 2), c);
+  }
+  for (let s: usize = 1; s < SLICES; s++) {
+    for (let i: usize = 0; i < 256; i++) {
+      const prev = load<u32>(tables + (s - 1) * TABLE_SIZE + (i << 2));
+      const next = (prev >>> 8) ^ load<u32>(tables + ((<usize>(prev & 0xff)) << 2));
+      store<u32>(tables + s * TABLE_SIZE + (i << 2), next);
+    }
+  }
+}
+
+/**
+ * Fills the CRC tables. Idempotent: every instance may call it; the values written are the same,
+ * so a second thread writing them while the first reads them is benign.
+ */
+export function crcInit(): void {
+  if (tablesReady) return;
+  fillTables(tablesCrc32, POLY_CRC32);
+  fillTables(tablesCrc32c, POLY_CRC32C);
+  tablesReady = true;
+}
+
+// @ts-ignore: decorator
+@inline function slice(tables: usize, s: usize, index: u32): u32 {
+  return load<u32>(tables + s * TABLE_SIZE + ((<usize>(index & 0xff)) << 2));
+}
+
+/** Table loop over raw (non-inverted) register state. */
+function crcTableRaw(tables: usize, ptr: usize, len: usize, reg: u32): u32 {
+  let p = ptr;
+  const end = ptr + len;
+  while (p < end && (p & 7) != 0) {
+    reg = load<u32>(tables + ((<usize>((reg ^ load<u8>(p)) & 0xff)) << 2)) ^ (reg >>> 8);
+    p++;
+  }
+  while (p + 8 <= end) {
+    const lo = load<u32>(p) ^ reg;
+    const hi = load<u32>(p, 4);
+    reg =
+      slice(tables, 7, lo) ^ slice(tables, 6, lo >>> 8) ^ slice(tables, 5, lo >>> 16) ^ slice(tables, 4, lo >>> 24) ^
+      slice(tables, 3, hi) ^ slice(tables, 2, hi >>> 8) ^ slice(tables, 1, hi >>> 16) ^ slice(tables, 0, hi >>> 24);
+    p += 8;
+  }
+  while (p < end) {
+    reg = load<u32>(tables + ((<usize>((reg ^ load<u8>(p)) & 0xff)) << 2)) ^ (reg >>> 8);
+    p++;
+  }
+  return reg;
+}
+
+// @ts-ignore: decorator
+@inline function ringAt(ring: usize, unitOffset: usize): usize {
+  return ring + (unitOffset & RING_MASK);
+}
+
+/**
+ * The sparse-multiple reduction, for z^n + z^a1 + ... + 1 given as pull distances d = n - a
+ * (d4 = 0 means the polynomial has only three middle terms). Returns the raw register.
+ */
+// @ts-ignore: decorator
+@inline function crcSparseRaw(tables: usize, ptr: usize, len: usize, reg: u32,
+  n: usize, d1: usize, d2: usize, d3: usize, d4: usize): u32 {
+  const ring = scratchPointer();
+  const units = len / UNIT_SIZE;
+  const pushed = units - n;                 // units [0, pushed) are cleared into later units
+  const nBytes = n * UNIT_SIZE;
+  const d1b = d1 * UNIT_SIZE, d2b = d2 * UNIT_SIZE, d3b = d3 * UNIT_SIZE, d4b = d4 * UNIT_SIZE;
+
+  // Units [0, n): the first n units; only distances that reach unit 0 or later pull.
+  const first = i32x4.replace_lane(i32x4.splat(0), 0, <i32>reg);
+  for (let o: usize = 0; o < nBytes; o += UNIT_SIZE) {
+    let r = v128.load(ptr + o);
+    if (o == 0) r = v128.xor(r, first);
+    if (o >= d1b) r = v128.xor(r, v128.load(ringAt(ring, o - d1b)));
+    if (o >= d2b) r = v128.xor(r, v128.load(ringAt(ring, o - d2b)));
+    if (o >= d3b) r = v128.xor(r, v128.load(ringAt(ring, o - d3b)));
+    if (d4 != 0 && o >= d4b) r = v128.xor(r, v128.load(ringAt(ring, o - d4b)));
+    v128.store(ringAt(ring, o), r);
+  }
+  // Units [n, pushed): the hot loop; every source is a pushed unit.
+  const pushedBytes = pushed * UNIT_SIZE;
+  for (let o: usize = nBytes; o < pushedBytes; o += UNIT_SIZE) {
+    let r = v128.xor(v128.load(ptr + o), v128.load(ringAt(ring, o - nBytes)));
+    r = v128.xor(r, v128.xor(v128.load(ringAt(ring, o - d1b)), v128.load(ringAt(ring, o - d2b))));
+    r = v128.xor(r, v128.load(ringAt(ring, o - d3b)));
+    if (d4 != 0) r = v128.xor(r, v128.load(ringAt(ring, o - d4b)));
+    v128.store(ringAt(ring, o), r);
+  }
+  // Units [pushed, units): the residual; it pulls only from pushed units and is not pushed.
+  const unitsBytes = units * UNIT_SIZE;
+  for (let o: usize = pushedBytes; o < unitsBytes; o += UNIT_SIZE) {
+    let r = v128.load(ptr + o);
+    if (o - nBytes < pushedBytes) r = v128.xor(r, v128.load(ringAt(ring, o - nBytes)));
+    if (o - d1b < pushedBytes) r = v128.xor(r, v128.load(ringAt(ring, o - d1b)));
+    if (o - d2b < pushedBytes) r = v128.xor(r, v128.load(ringAt(ring, o - d2b)));
+    if (o - d3b < pushedBytes) r = v128.xor(r, v128.load(ringAt(ring, o - d3b)));
+    if (d4 != 0 && o - d4b < pushedBytes) r = v128.xor(r, v128.load(ringAt(ring, o - d4b)));
+    v128.store(ringAt(ring, o), r);
+  }
+  // The residual is n units in the ring, possibly wrapping, then the tail bytes of the input.
+  const start = pushedBytes & RING_MASK;
+  const firstPart = min(nBytes, RING_MASK + 1 - start);
+  let raw = crcTableRaw(tables, ring + start, firstPart, 0);
+  raw = crcTableRaw(tables, ring, nBytes - firstPart, raw);
+  return crcTableRaw(tables, ptr + unitsBytes, len - unitsBytes, raw);
+}
+
+/** CRC-32 (IEEE) of [ptr, ptr+len), continuing from `crc` (0 to start). */
+export function crc32(ptr: usize, len: usize, crc: u32): u32 {
+  if (len >= SPARSE_MIN_BYTES && scratchPointer() != 0) {
+    return ~crcSparseRaw(tablesCrc32, ptr, len, ~crc, 300, 300 - 155, 300 - 117, 300 - 89, 0);
+  }
+  return ~crcTableRaw(tablesCrc32, ptr, len, ~crc);
+}
+
+/** CRC-32C (Castagnoli) of [ptr, ptr+len), continuing from `crc` (0 to start). */
+export function crc32c(ptr: usize, len: usize, crc: u32): u32 {
+  if (len >= SPARSE_MIN_BYTES && scratchPointer() != 0) {
+    return ~crcSparseRaw(tablesCrc32c, ptr, len, ~crc, 209, 209 - 144, 209 - 54, 209 - 39, 209 - 14);
+  }
+  return ~crcTableRaw(tablesCrc32c, ptr, len, ~crc);
+}
+
+/** CRC-32C by the table method only, for tests that compare the two methods. */
+export function crc32cTable(ptr: usize, len: usize, crc: u32): u32 {
+  return ~crcTableRaw(tablesCrc32c, ptr, len, ~crc);
+}
+
+/** CRC-32 by the table method only, for tests that compare the two methods. */
+export function crc32Table(ptr: usize, len: usize, crc: u32): u32 {
+  return ~crcTableRaw(tablesCrc32, ptr, len, ~crc);
+}

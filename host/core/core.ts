@@ -1,0 +1,81 @@
+// The core as users see it: typed wrappers that copy small inputs in, and pointer-taking hot paths
+// over regions the host assigns. Each area's binding and argument checks live in its own file;
+// this class only delegates.
+import { type CoreContext } from "./core-context.js";
+import { type CrcExports, bindCrcExports, crcAt, crcOfBytes } from "./crc.js";
+import { type Ptr } from "./pointer.js";
+import { type Region } from "./region-allocator.js";
+import { type Xxh64Exports, bindXxh64Exports, xxh64At, xxh64OfBytes } from "./xxh64.js";
+
+export class Core {
+  private readonly crcExports: CrcExports;
+  private readonly xxh64Exports: Xxh64Exports;
+
+  constructor(readonly context: CoreContext) {
+    this.crcExports = bindCrcExports(context.exports);
+    this.xxh64Exports = bindXxh64Exports(context.exports);
+  }
+
+  get memory(): WebAssembly.Memory {
+    return this.context.memory;
+  }
+
+  /** A region of the shared memory for the caller's own data (hot paths take pointers into it). */
+  allocateRegion(sizeBytes: number): Region {
+    return this.context.regions.allocate(sizeBytes);
+  }
+
+  releaseRegion(region: Region): void {
+    this.context.regions.release(region);
+  }
+
+  /** A Uint8Array over a region, valid until the memory next grows. */
+  bytesOf(region: Region): Uint8Array {
+    return this.context.u8.subarray(region.ptr, region.ptr + region.sizeBytes);
+  }
+
+  // --- checksums ---
+
+  /** CRC-32 (IEEE), zlib's convention: crc32(b, crc32(a)) === crc32(a ++ b). */
+  crc32(bytes: Uint8Array, crc = 0): number {
+    return crcOfBytes(this.context, this.crcExports.crc32, bytes, crc);
+  }
+
+  /** CRC-32C (Castagnoli), same convention. */
+  crc32c(bytes: Uint8Array, crc = 0): number {
+    return crcOfBytes(this.context, this.crcExports.crc32c, bytes, crc);
+  }
+
+  crc32At(ptr: Ptr, len: number, crc = 0): number {
+    return crcAt(this.context, this.crcExports.crc32, ptr, len, crc);
+  }
+
+  crc32cAt(ptr: Ptr, len: number, crc = 0): number {
+    return crcAt(this.context, this.crcExports.crc32c, ptr, len, crc);
+  }
+
+  /** The table method alone, so tests can compare it with the sparse method on long inputs. */
+  crc32TableAt(ptr: Ptr, len: number, crc = 0): number {
+    return crcAt(this.context, this.crcExports.crc32Table, ptr, len, crc);
+  }
+
+  crc32cTableAt(ptr: Ptr, len: number, crc = 0): number {
+    return crcAt(this.context, this.crcExports.crc32cTable, ptr, len, crc);
+  }
+
+  xxh64(bytes: Uint8Array, seed = 0n): bigint {
+    return xxh64OfBytes(this.context, this.xxh64Exports.xxh64, bytes, seed);
+  }
+
+  xxh64At(ptr: Ptr, len: number, seed = 0n): bigint {
+    return xxh64At(this.context, this.xxh64Exports.xxh64, ptr, len, seed);
+  }
+
+  // --- frames ---
+
+  // --- hilbert ---
+
+  // --- sort ---
+
+  // --- completions ---
+}

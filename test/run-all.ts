@@ -1,0 +1,77 @@
+// The whole test suite: mocha under Node, then the core checks under Bun and Deno (both from
+// node_modules/.bin, installed from the npm registry). Fails if any runtime fails; the last line
+// is "N passed, N failed".
+import { spawn } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Mocha from "mocha";
+
+const testDir = dirname(fileURLToPath(import.meta.url)); // dist/test
+const projectDir = join(testDir, "..", "..");
+const SUMMARY_PREFIX = "CORE-CHECKS ";
+
+interface Tally {
+  passed: number;
+  failed: number;
+}
+
+function testFiles(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...testFiles(path));
+    else if (entry.name.endsWith(".test.js")) out.push(path);
+  }
+  return out.sort();
+}
+
+async function runMocha(): Promise<Tally> {
+  const grep = process.env["SPACELOG_GREP"];
+  const mocha = new Mocha({ reporter: "spec", timeout: 120_000, ...(grep ? { grep } : {}) });
+  for (const file of testFiles(testDir)) mocha.addFile(file);
+  await mocha.loadFilesAsync();
+  return new Promise((resolve) => {
+    const runner = mocha.run(() => {
+      resolve({ passed: runner.stats?.passes ?? 0, failed: runner.stats?.failures ?? 0 });
+    });
+  });
+}
+
+function runOtherRuntime(runtime: "bun" | "deno"): Promise<Tally> {
+  const bin = join(projectDir, "node_modules", ".bin", runtime);
+  const script = join(testDir, "cross-runtime", "core-checks.js");
+  const args = runtime === "deno" ? ["run", "--allow-read", "--allow-env", script] : [script];
+  console.log(`\n  core checks under ${runtime}`);
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { cwd: projectDir, stdio: ["ignore", "pipe", "inherit"] });
+    let summary: Tally | null = null;
+    let pending = "";
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop() ?? "";
+      for (const line of lines) {
+        if (line.startsWith(SUMMARY_PREFIX)) summary = JSON.parse(line.slice(SUMMARY_PREFIX.length)) as Tally;
+        else console.log(line);
+      }
+    });
+    child.on("error", (error) => {
+      console.log(`  FAIL could not start ${runtime}: ${error.message}`);
+      resolve({ passed: 0, failed: 1 });
+    });
+    child.on("close", (code) => {
+      const tally: Tally = summary ?? { passed: 0, failed: 0 };
+      // A runtime that crashed or exited non-zero without reporting its own failures counts as one.
+      if (code !== 0 && tally.failed === 0) tally.failed = 1;
+      resolve(tally);
+    });
+  });
+}
+
+const results = [await runMocha(), await runOtherRuntime("bun"), await runOtherRuntime("deno")];
+const passed = results.reduce((sum, r) => sum + r.passed, 0);
+const failed = results.reduce((sum, r) => sum + r.failed, 0);
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;
