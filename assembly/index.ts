@@ -3,3 +3,5 @@
 export { coreSetScratch, coreHeapBase } from "./scratch";
 export { crcInit, crc32, crc32c, crc32Table, crc32cTable } from "./crc32";
 export { xxh64 } from "./xxh64";
+export { frameEncodeBatch, frameScan } from "./frame";
+export { frameHeaderSize, framePayloadMax, scanRecordSize } from "./frame-format";

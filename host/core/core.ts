@@ -6,14 +6,17 @@ import { type CrcExports, bindCrcExports, crcAt, crcOfBytes } from "./crc.js";
 import { type Ptr } from "./pointer.js";
 import { type Region } from "./region-allocator.js";
 import { type Xxh64Exports, bindXxh64Exports, xxh64At, xxh64OfBytes } from "./xxh64.js";
+import { type FrameExports, type FrameScan, bindFrameExports, encodeFrames, encodeFramesAt, readScan, scanFrames } from "./frame.js";
 
 export class Core {
   private readonly crcExports: CrcExports;
   private readonly xxh64Exports: Xxh64Exports;
+  private readonly frameExports: FrameExports;
 
   constructor(readonly context: CoreContext) {
     this.crcExports = bindCrcExports(context.exports);
     this.xxh64Exports = bindXxh64Exports(context.exports);
+    this.frameExports = bindFrameExports(context.exports);
   }
 
   get memory(): WebAssembly.Memory {
@@ -72,6 +75,27 @@ export class Core {
   }
 
   // --- frames ---
+
+  /** Encodes payloads (each starting with its entry type byte) into contiguous frames sealed with `seed`. */
+  encodeFrames(payloads: readonly Uint8Array[], seed: number): Uint8Array {
+    return encodeFrames(this.context, this.frameExports, payloads, seed);
+  }
+
+  /** Hot path: payloads already placed at each frame's offset + 8 from `buf`; lengths are u32s at `lengthsPtr`. */
+  encodeFramesAt(buf: Ptr, lengthsPtr: Ptr, count: number, seed: number): number {
+    return encodeFramesAt(this.frameExports, buf, lengthsPtr, count, seed);
+  }
+
+  /** Every valid frame in `bytes` (sealed with `seed`) and the first invalid offset with its reason. */
+  scanFrames(bytes: Uint8Array, seed: number): FrameScan {
+    return scanFrames(this.context, this.frameExports, bytes, seed);
+  }
+
+  /** Hot path: scans [buf, buf+len) into `capacity` 16-byte records at `out`; stop offset and reason at `result`. */
+  scanFramesAt(buf: Ptr, len: number, seed: number, out: Ptr, capacity: number, result: Ptr): FrameScan {
+    const count = this.frameExports.frameScan(buf, len, seed, out, capacity, result);
+    return readScan(this.context, out, count, result);
+  }
 
   // --- hilbert ---
 
