@@ -7,16 +7,30 @@ import { type Ptr } from "./pointer.js";
 import { type Region } from "./region-allocator.js";
 import { type Xxh64Exports, bindXxh64Exports, xxh64At, xxh64OfBytes } from "./xxh64.js";
 import { type FrameExports, type FrameScan, bindFrameExports, encodeFrames, encodeFramesAt, readScan, scanFrames } from "./frame.js";
+import { type HilbertExports, bindHilbertExports, hilbertKey, hilbertKeysAt, hilbertPoint } from "./hilbert.js";
+import { type HilbertBox, type HilbertRanges, type HilbertRangesOptions, hilbertRanges } from "./hilbert-ranges.js";
+import { type SortExports, type SortTuple, SortScratch, bindSortExports, sortTupleArray, sortTuplesAt } from "./radix-sort.js";
+import {
+  type CompletionExports, type CompletionTable, type CompletionTableOptions, bindCompletionExports, createCompletionTable,
+} from "./completions.js";
 
 export class Core {
   private readonly crcExports: CrcExports;
   private readonly xxh64Exports: Xxh64Exports;
   private readonly frameExports: FrameExports;
+  private readonly hilbertExports: HilbertExports;
+  private readonly sortExports: SortExports;
+  private readonly sortScratch: SortScratch;
+  private readonly completionExports: CompletionExports;
 
   constructor(readonly context: CoreContext) {
+    this.hilbertExports = bindHilbertExports(context.exports);
     this.crcExports = bindCrcExports(context.exports);
     this.xxh64Exports = bindXxh64Exports(context.exports);
     this.frameExports = bindFrameExports(context.exports);
+    this.sortExports = bindSortExports(context.exports);
+    this.sortScratch = new SortScratch(context);
+    this.completionExports = bindCompletionExports(context.exports);
   }
 
   get memory(): WebAssembly.Memory {
@@ -99,7 +113,61 @@ export class Core {
 
   // --- hilbert ---
 
+  /**
+   * The Hilbert key (Skilling's curve) of a point of a (dims, bits) space: dims in 1..16, bits >= 1,
+   * dims*bits <= 64. Coordinates are safe-integer numbers or bigints in [0, 2^bits); anything else
+   * is a RangeError (CoordinateOutOfRangeError / DimensionsOutOfRangeError), never masked.
+   */
+  hilbertKey(dims: number, bits: number, point: ArrayLike<number | bigint>): bigint {
+    return hilbertKey(this.context, this.hilbertExports, dims, bits, point);
+  }
+
+  /** The point of a key in [0, 2^(dims*bits)), always as bigints (Number() them when bits <= 53). */
+  hilbertPoint(dims: number, bits: number, key: bigint): bigint[] {
+    return hilbertPoint(this.context, this.hilbertExports, dims, bits, key);
+  }
+
+  /**
+   * Batch hot path: u64 keys of `count` points of u32 coordinates (interleaved per point; bits <= 32),
+   * `outKeyStrideBytes` apart (8: a key array; 24: straight into sortTuplesAt's tuples).
+   */
+  hilbertKeysAt(dims: number, bits: number, coordsPtr: Ptr, count: number, outKeysPtr: Ptr, outKeyStrideBytes = 8): number {
+    return hilbertKeysAt(this.context, this.hilbertExports, dims, bits, coordsPtr, count, outKeysPtr, outKeyStrideBytes);
+  }
+
+  /**
+   * Key ranges covering a box: exact when the exact list has at most rangesMax (default 256)
+   * ranges, else at most rangesMax ranges over a superset bounded by cubeSideLog2; see
+   * host/core/hilbert-ranges.ts for the bound.
+   */
+  hilbertRanges(dims: number, bits: number, box: HilbertBox, options?: HilbertRangesOptions): HilbertRanges {
+    return hilbertRanges(this.context, this.hilbertExports, dims, bits, box, options);
+  }
+
   // --- sort ---
 
+  /**
+   * Sorts `count` 24-byte tuples at `tuples` in place by (key, revision), stably (layout in
+   * host/core/radix-sort.ts). Scratch comes from the region allocator and is reused across calls.
+   */
+  sortTuplesAt(tuples: Ptr, count: number): void {
+    sortTuplesAt(this.context, this.sortExports, this.sortScratch, tuples, count);
+  }
+
+  /** Returns new tuple objects sorted by (key, revision); equal pairs keep their input order. */
+  sortTuples(tuples: readonly SortTuple[]): SortTuple[] {
+    return sortTupleArray(this.context, this.sortExports, this.sortScratch, tuples);
+  }
+
+  /** The largest range the sort orders least significant digit first, so tests can cross it. */
+  sortLeafTuplesMax(): number {
+    return this.sortExports.sortLeafTuplesMax() >>> 0;
+  }
+
   // --- completions ---
+
+  /** A table of pending I/O ops with per-file written and synced positions (host/core/completions.ts). */
+  createCompletionTable(options: CompletionTableOptions): CompletionTable {
+    return createCompletionTable(this.context, this.completionExports, options);
+  }
 }

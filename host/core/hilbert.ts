@@ -1,0 +1,101 @@
+// Hilbert key wrappers (DESIGN section 4): one point to its key and back, and the batch hot path
+// over regions the host assigns. The curve is Skilling's (see assembly/hilbert.ts).
+import { assert } from "../assert.js";
+import { CoordinateOutOfRangeError, DimensionsOutOfRangeError } from "../errors.js";
+import { type CoreContext, requireExport } from "./core-context.js";
+import { HilbertCode, checkPoint, checkSpace, hilbertCodeError } from "./hilbert-space.js";
+import { type Ptr } from "./pointer.js";
+
+type KeyCheckedFn = (dims: number, bits: number, coords: number, outKey: number) => number;
+type PointCheckedFn = (dims: number, bits: number, key: bigint, outCoords: number) => number;
+type KeysBatchFn = (dims: number, bits: number, coords: number, count: number, outKeys: number, outKeyStride: number) => number;
+type RangesCheckedFn = (dims: number, bits: number, boxMin: number, boxMax: number, rangesMax: number,
+  outRanges: number, outCubeSideLog2: number, work: number, workSize: number) => number;
+
+export interface HilbertExports {
+  hilbertKeyChecked: KeyCheckedFn;
+  hilbertPointChecked: PointCheckedFn;
+  hilbertKeysBatch: KeysBatchFn;
+  hilbertBatchFailedIndex: () => number;
+  hilbertRangesChecked: RangesCheckedFn;
+  hilbertRangesWorkSize: (dims: number, rangesMax: number) => number;
+}
+
+export function bindHilbertExports(exports: WebAssembly.Exports): HilbertExports {
+  return {
+    hilbertKeyChecked: requireExport<KeyCheckedFn>(exports, "hilbertKeyChecked"),
+    hilbertPointChecked: requireExport<PointCheckedFn>(exports, "hilbertPointChecked"),
+    hilbertKeysBatch: requireExport<KeysBatchFn>(exports, "hilbertKeysBatch"),
+    hilbertBatchFailedIndex: requireExport<() => number>(exports, "hilbertBatchFailedIndex"),
+    hilbertRangesChecked: requireExport<RangesCheckedFn>(exports, "hilbertRangesChecked"),
+    hilbertRangesWorkSize: requireExport<(dims: number, rangesMax: number) => number>(exports, "hilbertRangesWorkSize"),
+  };
+}
+
+/** Batch coordinates are u32, so the batch takes bits <= 32. */
+export const HILBERT_BATCH_BITS_MAX = 32;
+
+/** The key of one point. The point goes to the input region: dims u64, then the key's u64. */
+export function hilbertKey(ctx: CoreContext, fns: HilbertExports, dims: number, bits: number,
+  point: ArrayLike<number | bigint>): bigint {
+  checkSpace(dims, bits);
+  const coordinates = checkPoint(dims, bits, point);
+  const region = ctx.input(dims * 8 + 8);
+  const view = ctx.dataView(region.ptr, dims * 8 + 8);
+  coordinates.forEach((coordinate, axis) => view.setBigUint64(axis * 8, coordinate, true));
+  const code = fns.hilbertKeyChecked(dims, bits, region.ptr, region.ptr + dims * 8);
+  if (code !== HilbertCode.ok) throw hilbertCodeError(code, "hilbertKey");
+  const key = view.getBigUint64(dims * 8, true);
+  assert(key < 1n << BigInt(dims * bits), "the core returned a key outside the space");
+  return key;
+}
+
+/**
+ * The point of one key, as bigints (for every bits, so the type never depends on bits; use
+ * Number() when bits <= 53). A key must be a bigint in [0, 2^(dims*bits)).
+ */
+export function hilbertPoint(ctx: CoreContext, fns: HilbertExports, dims: number, bits: number, key: bigint): bigint[] {
+  checkSpace(dims, bits);
+  if (typeof key !== "bigint" || key < 0n || key >= 1n << BigInt(dims * bits)) {
+    throw new CoordinateOutOfRangeError(`a key of a (${dims}, ${bits}) space is a bigint in [0, 2^${dims * bits}); got ${String(key)}`);
+  }
+  const region = ctx.input(dims * 8);
+  const code = fns.hilbertPointChecked(dims, bits, key, region.ptr);
+  if (code !== HilbertCode.ok) throw hilbertCodeError(code, "hilbertPoint");
+  const view = ctx.dataView(region.ptr, dims * 8);
+  const point: bigint[] = [];
+  for (let axis = 0; axis < dims; axis++) point.push(view.getBigUint64(axis * 8, true));
+  return point;
+}
+
+/**
+ * Keys of `count` points already in the memory: u32 coordinates interleaved per point at
+ * `coordsPtr` (4-byte aligned); the key of point i as a u64 at outKeysPtr + i * outKeyStrideBytes
+ * (8-byte aligned; the stride is 8 for a key array, or a record's size, e.g. 24 to write keys
+ * straight into the sort's tuples). Returns count. A coordinate >= 2^bits is a
+ * CoordinateOutOfRangeError naming the first bad point; keys before it may have been written,
+ * its own and later ones were not.
+ */
+export function hilbertKeysAt(ctx: CoreContext, fns: HilbertExports, dims: number, bits: number,
+  coordsPtr: Ptr, count: number, outKeysPtr: Ptr, outKeyStrideBytes = 8): number {
+  checkSpace(dims, bits);
+  if (bits > HILBERT_BATCH_BITS_MAX) {
+    throw new DimensionsOutOfRangeError(`hilbertKeysAt takes bits <= 32 (u32 coordinates); got ${bits}`);
+  }
+  assert(Number.isSafeInteger(count) && count >= 0 && count <= 0x7fffffff, "count must be an integer in 0..2^31-1");
+  assert(Number.isSafeInteger(outKeyStrideBytes) && outKeyStrideBytes >= 8 && outKeyStrideBytes % 8 === 0,
+    "the key stride must be a multiple of 8 bytes");
+  assert(coordsPtr % 4 === 0, "coordinates must be 4-byte aligned");
+  assert(outKeysPtr % 8 === 0, "keys must be 8-byte aligned");
+  const bytes = ctx.memory.buffer.byteLength;
+  assert(coordsPtr + count * dims * 4 <= bytes, "coordinates lie outside the core memory");
+  assert(outKeysPtr + count * outKeyStrideBytes <= bytes, "keys lie outside the core memory");
+  const result = fns.hilbertKeysBatch(dims, bits, coordsPtr, count, outKeysPtr, outKeyStrideBytes);
+  if (result === HilbertCode.coordinateOutOfRange) {
+    const index = fns.hilbertBatchFailedIndex();
+    throw new CoordinateOutOfRangeError(`hilbertKeysAt: point ${index} has a coordinate outside [0, 2^${bits})`);
+  }
+  if (result < 0) throw hilbertCodeError(result, "hilbertKeysAt");
+  assert(result === count, "the core keyed a different number of points");
+  return result;
+}
