@@ -51,3 +51,55 @@ export class CoreLoadError extends SpacelogError {
   override readonly name: string = "CoreLoadError";
   override readonly code: string = "SPACELOG_CORE_LOAD";
 }
+
+/** An operating-system I/O call failed. `errno` is the POSIX name (EIO, ENOSPC, ...). */
+export class IoError extends SpacelogError {
+  override readonly name: string = "IoError";
+  override readonly code: string = "SPACELOG_IO";
+  constructor(message: string, readonly errno: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+/** The disk is full (ENOSPC). Nothing the write asked for was acknowledged. */
+export class DiskFullError extends IoError {
+  override readonly name: string = "DiskFullError";
+  override readonly code: string = "SPACELOG_DISK_FULL";
+}
+
+/**
+ * The store (or log) failed and refuses every further call: an fsync failed, so the OS may have
+ * dropped dirty pages and a retried fsync could report success without the data. Reopen to
+ * recover what was durable.
+ */
+export class StoreFailedError extends SpacelogError {
+  override readonly name: string = "StoreFailedError";
+  override readonly code: string = "SPACELOG_STORE_FAILED";
+}
+
+/** Another process holds the directory's LOCK. */
+export class DirectoryLockedError extends SpacelogError {
+  override readonly name: string = "DirectoryLockedError";
+  override readonly code: string = "SPACELOG_DIRECTORY_LOCKED";
+}
+
+/** A call after close(). */
+export class ClosedError extends SpacelogError {
+  override readonly name: string = "ClosedError";
+  override readonly code: string = "SPACELOG_CLOSED";
+}
+
+/** A bad frame followed by valid data: corruption, not a torn tail. Names the file and offset. */
+export class CorruptLogError extends SpacelogError {
+  override readonly name: string = "CorruptLogError";
+  override readonly code: string = "SPACELOG_CORRUPT_LOG";
+  constructor(message: string, readonly file: string, readonly offset: number, readonly reason: string) {
+    super(message);
+  }
+}
+
+/** The directory exists but is not a spacelog directory (or holds a newer format). */
+export class NotALogError extends SpacelogError {
+  override readonly name: string = "NotALogError";
+  override readonly code: string = "SPACELOG_NOT_A_LOG";
+}
