@@ -5,7 +5,7 @@ export { crcInit, crc32, crc32c, crc32Table, crc32cTable } from "./crc32";
 export { xxh64 } from "./xxh64";
 export { frameEncodeBatch, frameScan } from "./frame";
 export { frameHeaderSize, framePayloadMax, scanRecordSize } from "./frame-format";
-export { sortTuples, sortScratchSize, sortTuplesMax, sortLeafTuplesMax } from "./radix-sort";
+export { sortTuples, sortScratchSize, sortTuplesMax, sortLeafTuplesMax, sortCachedTuplesMax } from "./radix-sort";
 export { hilbertKeyChecked, hilbertPointChecked } from "./hilbert";
 export { hilbertKeysBatch, hilbertBatchFailedIndex } from "./hilbert-batch";
 export { hilbertRangesChecked, hilbertRangesWorkSize } from "./hilbert-ranges";

@@ -10,43 +10,75 @@
 // The sort moves all 24 bytes, padding included: whatever the host keeps in the padding travels
 // with its tuple.
 //
-// The sort key is the 128-bit number (key << 64) | revision. Only bits that differ between tuples
-// are looked at: a pre-pass ORs every key and revision XORed with the first tuple's, and a bit
-// outside that mask is equal everywhere (sortPlanDigits).
+// The sort key is the 128-bit number (key << 64) | revision, bit 127 the key's top bit. Most
+// significant digit first: a split counts one digit of a range, scatters the range by it into the
+// other half (the tuples or the buffer, alternating with depth), and each bucket is then sorted
+// on its own, below that digit. A bucket of at most SORT_INSERTION_TUPLES_MAX tuples is finished
+// by a stable insertion sort; a run of such buckets side by side takes one insertion sort, since
+// no tuple crosses into a neighbouring bucket, and that sort also carries the run back from the
+// buffer into `tuples`. Bigger buckets go on an explicit stack (sortPush) and are split in turn.
 //
-// Two phases, because a counting-sort pass that scatters into many buckets far apart in memory is
-// limited by the TLB and cache misses, not by arithmetic. Measured on the 2-core Xeon this was
-// written on, 1 M tuples (24 MB): one pass into 64 buckets takes 5 ns per tuple, into 256 or 2048
-// buckets 12-14 ns, while a 2048-bucket pass over 16 K tuples that sit in L2 takes 3 ns.
+// A split's digit starts at the range's top varying bit: bits that are equal in every tuple are
+// skipped. The count pass ORs every (key, revision) XORed with the first tuple's, so it finds the
+// varying bits, but the digit must be chosen before that pass: sortSampleTop guesses the top bit
+// from SORT_SAMPLES tuples spread over the range, and when the count shows the guess wrong (the
+// sample missed the top bit) the range is counted again with the true top. A range whose tuples
+// are all equal is done after its count.
 //
-// 1. Most significant digit first, while a range is larger than SORT_LEAF_TUPLES_MAX: one stable
-//    pass on the top MSD_DIGIT_BITS varying bits splits the range into 64 buckets, and each bucket
-//    is sorted on its own (sortRange). A bucket's top bits are equal, so its own varying-bit mask
-//    no longer contains them: every level consumes at least one digit of a word, which bounds the
-//    depth by MSD_DEPTH_MAX.
-// 2. Least significant digit first inside a range that fits in L2 (sortLeaf): every digit's
-//    histogram in one pre-pass, then one stable pass per digit, up to 11 bits per digit. A digit
-//    whose histogram has one bucket holding every tuple is skipped: its pass would only copy.
+// The digit's width depends on where the range lives, because a scatter is bounded by memory
+// traffic, not arithmetic. Measured on the 2-core Xeon this was written on (2 MB of L2 per core):
+// counting and scattering 1 M tuples (24 MB) takes 6.9 ms into 64 buckets, 12 ms into 256 and
+// 14 ms into 1024. Split into 64 ranges of 15 625 tuples (375 KB), it still takes 15 ms into 1024
+// buckets each when source and destination are cold, but 3.9 ms when they are in cache.
+// - A range above SORT_CACHED_TUPLES_MAX (a "stream" split) is counted on a 14-bit digit, then
+//   adjacent buckets are merged (the digit's low bit dropped) until at most STREAM_BUCKETS_MAX
+//   buckets hold tuples: 64 write streams, or more bits at once when the keys are clustered.
+// - A range that fits in L2 with its destination (a "cached" split) takes a digit of
+//   ceil(log2(count)) bits, 6 to 14, so that buckets hold about one tuple and the insertion sort
+//   has almost nothing to move. Its count pass also reads the destination once, so the scatter's
+//   scattered writes hit L2: that took the 1 M-tuple example's second level from 9.7 ms to 4.5 ms
+//   for 1.1 ms more counting.
 //
-// Worked example, the Hilbert-key case this is for: 1 M points with 60-bit keys (3 dimensions ×
-// 20 bits) and one revision. The revision mask is 0. Level 1 splits on key bits 54..59 into 64
-// buckets of about 15 600 tuples (375 KB). Each bucket's mask spans key bits 0..53: 54 bits in
-// ceil(54 / 11) = 5 digits of ceil(54 / 5) = 11 bits, five passes in L2; an odd count is just
-// right here, because the MSD pass left the bucket in the buffer and the fifth pass writes it back
-// into `tuples`. No revision pass ever runs. Total: 33 ms, 30 M tuples/s (an LSD sort over the
-// whole array, six out-of-cache passes of 10 bits, took 72 ms).
+// Worked example, the Hilbert-key case this is for: 1 M tuples with random 60-bit keys and one
+// revision. The sample finds key bit 59. Split 1 (stream): a 14-bit count of bits 46..59 uses all
+// 16 384 buckets, merged down to bits 54..59, 64 buckets of about 15 600 tuples (375 KB) written
+// into the buffer. Split 2 (cached, 64 times): a 14-bit digit, key bits 40..53, buckets of about
+// one tuple written back into `tuples`. One insertion sort per range fixes the rest.
+// Times: 2.3 ms count + 4.1 ms scatter, 3.8 ms counting with the destination read + 4.5 ms
+// scatter, 4.5 ms of insertion sorts. In all 20.7 ms, 48 M tuples/s (median of 9 runs); the design
+// before this one (a 6-bit MSD split, then an 11-bit LSD sort of each bucket) took 35.8 ms,
+// 28 M tuples/s, in the same runs.
 //
-// ╒══════════════════════════ Scratch layout ═════════════════════════════╕
-//   0                         LSD_HISTOGRAMS_SIZE         HISTOGRAMS_SIZE     + count × 24
-// ├─────────────────────────┼───────────────────────────┼────────────────────┤
-// │ SORT_DIGITS_MAX LSD      │ MSD_DEPTH_MAX MSD          │ ping-pong buffer:  │
-// │ histograms, each         │ histograms, each           │ count tuples       │
-// │ SORT_BUCKETS_MAX × u32   │ MSD_BUCKETS × u32          │                    │
-// └─────────────────────────┴───────────────────────────┴────────────────────┘
-// 12 × 2048 × 4 = 98 304 bytes of LSD histograms and 22 × 64 × 4 = 5 632 of MSD histograms make
-// HISTOGRAMS_SIZE = 103 936, so sortScratchSize(1 M) = 103 936 + 24 000 000 bytes.
-// Passes alternate between `tuples` and the buffer; a range whose result lands in the wrong one is
-// copied across while it is in cache, so the sorted tuples always end in `tuples`.
+// Rejected, measured on the same input in the same process:
+// - 8-bit digits at every level with per-bucket insertion sorts up to 32 tuples: 40 ms. The first
+//   256-bucket scatter alone took 11.8 ms, and 15 ms went to insertion-sorting 64 K buckets of 15.
+// - Write-combining buffers (8 tuples per bucket in L1, flushed as 192 bytes) for the stream
+//   scatter: 23.9 ms against 22.0 ms. Wasm has no non-temporal stores, so a flush still reads
+//   each destination line before writing it; the buffering only adds copies.
+// - 16-byte (key, index and padding) records in the buffer when every revision is equal, which
+//   the first count knows: 20.6 ms against 20.8 ms, within noise, for a second record format.
+// - Other values of SORT_INSERTION_TUPLES_MAX (T). The worst input for T is reversed groups of
+//   about T tuples, each group one bucket; random keys take the same time for any T. Worst cases
+//   at 1 M tuples: T = 8: 23.2 ms, 12: 22.3 ms, 16: 24.4 ms, 24: 27.8 ms, 32: 32.1 ms. But a
+//   smaller T splits more small ranges: keys where every third bit varies take 47.4 ms at T = 8,
+//   45.0 ms at 12 and 42.3 ms at 16 (40.0 ms before; the one input measured slower than before,
+//   with every eighth bit varying: 65.6 ms against 63.5 ms).
+//
+// Bounds. Every digit is at least DIGIT_BITS_MIN bits wide or ends at bit 0 of its word (digits
+// never straddle the two words), and a bucket's digit lies below its parent's. So a word holds at
+// most ceil(64 / 6) = 11 digits and a split's depth is below SORT_DEPTH_MAX = 22. The stack only
+// holds ranges of more than SORT_INSERTION_TUPLES_MAX tuples, and they never overlap: a range
+// leaves the stack before its buckets enter it. So it holds at most count / 17 entries.
+//
+// ╒═════════════════════════════ Scratch layout ═════════════════════════════╕
+// 0                  HISTOGRAM_SIZE                + count × 24              + count / 17 × 16
+// ├──────────────────┼─────────────────────────────┼─────────────────────────┤
+// │ histogram:       │ buffer: count tuples, the   │ stack: pending ranges,  │
+// │ 2^14 × u32       │ other half of every scatter │ 16 bytes each: start,   │
+// │                  │                             │ count, depth, hi (u32)  │
+// └──────────────────┴─────────────────────────────┴─────────────────────────┘
+// One histogram serves every split: a split's buckets are pushed or sorted before the next split.
+// sortScratchSize(1 M) = 65 536 + 24 000 000 + 58 823 × 16 = 25 006 704 bytes.
 
 // @ts-ignore: decorator
 @inline const TUPLE_SIZE: usize = 24;
@@ -62,37 +94,29 @@
 @inline const TUPLE_END: usize = TUPLE_PAD_OFFSET + 4;
 
 // @ts-ignore: decorator
-@inline const DIGIT_BITS_MAX: u32 = 11;
+@inline const DIGIT_BITS_MIN: i32 = 6;
+// 2^14 counters are 64 KB, which still sits in L2 beside a cached range and its destination.
 // @ts-ignore: decorator
-@inline const SORT_BUCKETS_MAX: usize = 1 << DIGIT_BITS_MAX;
-// Digits never straddle the two words; 64 bits need ceil(64 / 11) = 6 digits per word.
+@inline const DIGIT_BITS_MAX: i32 = 14;
 // @ts-ignore: decorator
-@inline const DIGITS_PER_WORD_MAX: u32 = (64 + DIGIT_BITS_MAX - 1) / DIGIT_BITS_MAX;
+@inline const HISTOGRAM_SIZE: usize = (<usize>1 << <usize>DIGIT_BITS_MAX) * 4;
+// 64 write streams is the most one out-of-cache scatter takes at full speed (see the header).
 // @ts-ignore: decorator
-@inline const SORT_DIGITS_MAX: u32 = 2 * DIGITS_PER_WORD_MAX;
+@inline const STREAM_BUCKETS_MAX: u32 = 64;
+// 32 K tuples are 768 KB; with its destination, 1.5 MB of this machine's 2 MB of L2 per core.
 // @ts-ignore: decorator
-@inline const LSD_HISTOGRAM_SIZE: usize = SORT_BUCKETS_MAX * 4;
+@inline const SORT_CACHED_TUPLES_MAX: u32 = 1 << 15;
+// Chosen by measurement against 8, 12, 24 and 32 (see "Rejected" in the header).
 // @ts-ignore: decorator
-@inline const LSD_HISTOGRAMS_SIZE: usize = <usize>SORT_DIGITS_MAX * LSD_HISTOGRAM_SIZE;
-
-// 64 buckets is the most one out-of-cache pass scatters into at full speed (see above).
+@inline const SORT_INSERTION_TUPLES_MAX: u32 = 16;
+// On random keys, 16 samples all agree on a varying top bit with probability 2^-15; a miss only
+// costs one more count pass.
 // @ts-ignore: decorator
-@inline const MSD_DIGIT_BITS: u32 = 6;
+@inline const SORT_SAMPLES: u32 = 16;
 // @ts-ignore: decorator
-@inline const MSD_BUCKETS: usize = 1 << MSD_DIGIT_BITS;
-// Each level consumes one digit of at most 6 bits of a word, and a word's varying span of up to
-// 64 bits takes at most ceil(64 / 6) = 11 digits: 22 levels for both words.
+@inline const SORT_DEPTH_MAX: u32 = 2 * ((64 + DIGIT_BITS_MIN - 1) / DIGIT_BITS_MIN);
 // @ts-ignore: decorator
-@inline const MSD_DEPTH_MAX: u32 = 2 * ((64 + MSD_DIGIT_BITS - 1) / MSD_DIGIT_BITS);
-// @ts-ignore: decorator
-@inline const MSD_HISTOGRAM_SIZE: usize = MSD_BUCKETS * 4;
-// @ts-ignore: decorator
-@inline const HISTOGRAMS_SIZE: usize = LSD_HISTOGRAMS_SIZE + <usize>MSD_DEPTH_MAX * MSD_HISTOGRAM_SIZE;
-
-// A range of at most this many tuples is sorted LSD first: 16 K tuples are 384 KB, 768 KB with
-// the buffer, which stays in this machine's 2 MB of L2 per core with room to spare.
-// @ts-ignore: decorator
-@inline const SORT_LEAF_TUPLES_MAX: u32 = 1 << 14;
+@inline const STACK_ENTRY_SIZE: usize = 16;
 
 // 1 << 26 tuples are 1.5 GiB, more than the core's 1 GiB memory can hold, so the limit never
 // refuses a sort that could run; it keeps every size below i32.MAX_VALUE.
@@ -119,26 +143,34 @@ assert(TUPLE_SIZE % 8 == 0);
 // A tuple is copied as one 16-byte vector (key, revision) and one u64 (index, pad).
 assert(TUPLE_INDEX_OFFSET == 16);
 assert(TUPLE_SIZE == 16 + 8);
-// 6 digits of 11 bits cover a word; fewer would leave bits unsorted.
-assert(DIGITS_PER_WORD_MAX * DIGIT_BITS_MAX >= 64);
-// countWord is written out for exactly this many digits.
-assert(DIGITS_PER_WORD_MAX == 6);
-assert(MSD_DIGIT_BITS <= DIGIT_BITS_MAX);
+// The merge in sortStreamLow stops at DIGIT_BITS_MIN bits at the latest, which keeps the bound
+// on depth.
+assert(STREAM_BUCKETS_MAX == <u32>1 << <u32>DIGIT_BITS_MIN);
+assert(DIGIT_BITS_MIN <= DIGIT_BITS_MAX);
+// A range small enough for insertion is never split, so it is never a stream split either.
+assert(SORT_INSERTION_TUPLES_MAX < SORT_CACHED_TUPLES_MAX);
+// Every split range has more than SORT_INSERTION_TUPLES_MAX tuples, so the sample stride is at
+// least one tuple.
+assert(SORT_SAMPLES <= SORT_INSERTION_TUPLES_MAX + 1);
 // The buffer starts on a cache line, as the scratch region does (region-allocator.ts).
-assert(HISTOGRAMS_SIZE % 64 == 0);
-assert(HISTOGRAMS_SIZE == 103936); // the figure in the scratch layout above
+assert(HISTOGRAM_SIZE % 64 == 0);
+assert(HISTOGRAM_SIZE == 65536); // the figure in the scratch layout above
+assert(SORT_DEPTH_MAX == 22); // the figure in the header
+// The stack follows count × 24 bytes, so its u32 fields stay aligned.
+assert(STACK_ENTRY_SIZE == 4 * 4);
 // Bucket counts are u32, and the largest scratch size is a positive i32 at the host.
 assert(<u64>SORT_TUPLES_MAX <= <u64>u32.MAX_VALUE);
-assert(<u64>SORT_TUPLES_MAX * TUPLE_SIZE + HISTOGRAMS_SIZE <= <u64>i32.MAX_VALUE);
+assert(<u64>HISTOGRAM_SIZE + <u64>SORT_TUPLES_MAX * TUPLE_SIZE + <u64>sortStackSize(SORT_TUPLES_MAX) <= <u64>i32.MAX_VALUE);
 
-// O(buckets) consistency checks, off in release builds (flip to true while changing this file).
 // @ts-ignore: decorator
-@inline const DEBUG_SORT: bool = false;
+@inline function sortStackSize(count: u32): usize {
+  return <usize>(count / (SORT_INSERTION_TUPLES_MAX + 1)) * STACK_ENTRY_SIZE;
+}
 
 /** Bytes of scratch that sortTuples needs for `count` tuples; 0 if count is above sortTuplesMax(). */
 export function sortScratchSize(count: u32): usize {
   if (count > SORT_TUPLES_MAX) return 0;
-  return HISTOGRAMS_SIZE + <usize>count * TUPLE_SIZE;
+  return HISTOGRAM_SIZE + <usize>count * TUPLE_SIZE + sortStackSize(count);
 }
 
 /** The largest count sortTuples accepts. */
@@ -146,63 +178,120 @@ export function sortTuplesMax(): u32 {
   return SORT_TUPLES_MAX;
 }
 
-/** The largest range sorted LSD first without an MSD split (so tests can cross the threshold). */
+/** The largest range sorted by insertion alone, without a split (so tests can cross the threshold). */
 export function sortLeafTuplesMax(): u32 {
-  return SORT_LEAF_TUPLES_MAX;
+  return SORT_INSERTION_TUPLES_MAX;
 }
 
-// The varying bits of the range being planned. Globals are per instance, so each thread has its
-// own (see scratch.ts); they are read right after sortPlanDigits, before any recursion.
+/** The largest range split as cached (wide digit) rather than streamed (so tests can cross it). */
+export function sortCachedTuplesMax(): u32 {
+  return SORT_CACHED_TUPLES_MAX;
+}
+
+// Per-sort state. Globals are per instance, so each thread has its own (see scratch.ts).
+// The varying bits of the range last counted, read right after sortCount.
 let varyingKey: u64 = 0;
 let varyingRevision: u64 = 0;
+// The largest bucket of the last sortPrefixSums.
+let bucketLargest: u32 = 0;
+// Keeps the destination reads of a touching count from being optimised away.
+let touchedSink: u64 = 0;
+let stackTop: usize = 0;
+let stackEnd: usize = 0;
 
-/** Pre-pass: the bits that differ between tuples, per word, with 16-byte vector XOR/OR. */
-function sortPlanDigits(tuples: usize, count: u32): void {
-  const first = v128.load(tuples);
-  let varying = i64x2.splat(0);
-  const end = tuples + <usize>count * TUPLE_SIZE;
-  for (let p = tuples + TUPLE_SIZE; p < end; p += TUPLE_SIZE) {
-    varying = v128.or(varying, v128.xor(v128.load(p), first));
+/** The top set bit of the 128-bit (key << 64) | revision, or -1 if none is set. */
+// @ts-ignore: decorator
+@inline function sortTopBit(key: u64, revision: u64): i32 {
+  if (key != 0) return 127 - <i32>clz(key);
+  if (revision != 0) return 63 - <i32>clz(revision);
+  return -1;
+}
+
+/** Stable insertion sort of `count` tuples read at `from`, written at `to` (which may be `from`). */
+function sortInsertion(from: usize, to: usize, count: u32): void {
+  for (let i: u32 = 0; i < count; i++) {
+    // Tuple i is read before anything is written at i or above, so `to` may equal `from`.
+    const p = from + <usize>i * TUPLE_SIZE;
+    const pair = v128.load(p);
+    const tail = load<u64>(p, TUPLE_INDEX_OFFSET);
+    const key = <u64>i64x2.extract_lane(pair, 0);
+    const revision = <u64>i64x2.extract_lane(pair, 1);
+    let q = to + <usize>i * TUPLE_SIZE;
+    while (q > to) {
+      // Stop at the first tuple not greater: equal ones stay in front, which keeps the sort stable.
+      const previousKey = load<u64>(q - TUPLE_SIZE, TUPLE_KEY_OFFSET);
+      if (previousKey < key) break;
+      if (previousKey == key && load<u64>(q - TUPLE_SIZE, TUPLE_REVISION_OFFSET) <= revision) break;
+      v128.store(q, v128.load(q - TUPLE_SIZE));
+      store<u64>(q, load<u64>(q - TUPLE_SIZE, TUPLE_INDEX_OFFSET), TUPLE_INDEX_OFFSET);
+      q -= TUPLE_SIZE;
+    }
+    v128.store(q, pair);
+    store<u64>(q, tail, TUPLE_INDEX_OFFSET);
   }
+}
+
+/**
+ * Histogram of (word >> shift) & digitMask over the range, and its varying bits (16-byte vector
+ * XOR/OR against the first tuple). With `touch`, also reads the destination range once so that
+ * the scatter's writes find it in cache.
+ */
+// @ts-ignore: decorator
+@inline function sortCountWith(src: usize, dst: usize, count: u32, histogram: usize, shift: u64, digitMask: u64,
+  wordOffset: usize, touch: bool): void {
+  memory.fill(histogram, 0, <usize>(digitMask + 1) << 2);
+  const first = v128.load(src);
+  let varying = i64x2.splat(0);
+  let touched: u64 = 0;
+  const toDst = dst - src;
+  const end = src + <usize>count * TUPLE_SIZE;
+  for (let p = src; p < end; p += TUPLE_SIZE) {
+    varying = v128.or(varying, v128.xor(v128.load(p), first));
+    const at = histogram + (<usize>((load<u64>(p + wordOffset) >> shift) & digitMask) << 2);
+    store<u32>(at, load<u32>(at) + 1);
+    if (touch) touched |= load<u64>(p + toDst);
+  }
+  touchedSink = touched;
   varyingKey = i64x2.extract_lane(varying, 0);
   varyingRevision = i64x2.extract_lane(varying, 1);
 }
 
-// @ts-ignore: decorator
-@inline function lsdHistogramAt(scratch: usize, digit: u32): usize {
-  return scratch + <usize>digit * LSD_HISTOGRAM_SIZE;
+function sortCountKey(src: usize, dst: usize, count: u32, histogram: usize, shift: u64, digitMask: u64): void {
+  sortCountWith(src, dst, count, histogram, shift, digitMask, TUPLE_KEY_OFFSET, false);
 }
 
-// @ts-ignore: decorator
-@inline function msdHistogramAt(scratch: usize, depth: u32): usize {
-  return scratch + LSD_HISTOGRAMS_SIZE + <usize>depth * MSD_HISTOGRAM_SIZE;
+function sortCountRevision(src: usize, dst: usize, count: u32, histogram: usize, shift: u64, digitMask: u64): void {
+  sortCountWith(src, dst, count, histogram, shift, digitMask, TUPLE_REVISION_OFFSET, false);
 }
 
-/**
- * Turns a histogram into starting positions (exclusive prefix sums). Returns false when one
- * bucket holds every tuple: the digit is the same everywhere and its pass would only copy.
- */
-function sortPrefixSums(histogram: usize, buckets: usize, count: u32): bool {
-  let sum: u32 = 0;
-  for (let b: usize = 0; b < buckets; b++) {
-    const at = histogram + (b << 2);
-    const n = load<u32>(at);
-    if (n == count) return false;
-    store<u32>(at, sum);
-    sum += n;
+function sortCountKeyTouching(src: usize, dst: usize, count: u32, histogram: usize, shift: u64, digitMask: u64): void {
+  sortCountWith(src, dst, count, histogram, shift, digitMask, TUPLE_KEY_OFFSET, true);
+}
+
+function sortCountRevisionTouching(src: usize, dst: usize, count: u32, histogram: usize, shift: u64, digitMask: u64): void {
+  sortCountWith(src, dst, count, histogram, shift, digitMask, TUPLE_REVISION_OFFSET, true);
+}
+
+/** Counts the digit of bits low..top (both in one word); a cached range also touches `dst`. */
+function sortCount(src: usize, dst: usize, count: u32, histogram: usize, top: i32, low: i32): void {
+  const digitMask = (<u64>1 << <u64>(top + 1 - low)) - 1;
+  const touch = count <= SORT_CACHED_TUPLES_MAX;
+  if (top >= 64) {
+    if (touch) sortCountKeyTouching(src, dst, count, histogram, <u64>(low - 64), digitMask);
+    else sortCountKey(src, dst, count, histogram, <u64>(low - 64), digitMask);
+  } else {
+    if (touch) sortCountRevisionTouching(src, dst, count, histogram, <u64>low, digitMask);
+    else sortCountRevision(src, dst, count, histogram, <u64>low, digitMask);
   }
-  if (DEBUG_SORT) assert(sum == count);
-  return true;
 }
 
-/** One stable counting-sort pass on the digit (word >> shift) & mask of the word at `wordOffset`. */
+/** One stable counting-sort pass on the digit (word >> shift) & digitMask of the word at `wordOffset`. */
 // @ts-ignore: decorator
-@inline function sortScatter(src: usize, dst: usize, count: u32, offsets: usize, shift: u64, mask: u64,
+@inline function sortScatterWith(src: usize, dst: usize, count: u32, offsets: usize, shift: u64, digitMask: u64,
   wordOffset: usize): void {
   const end = src + <usize>count * TUPLE_SIZE;
   for (let p = src; p < end; p += TUPLE_SIZE) {
-    const word = load<u64>(p + wordOffset);
-    const at = offsets + (<usize>((word >> shift) & mask) << 2);
+    const at = offsets + (<usize>((load<u64>(p + wordOffset) >> shift) & digitMask) << 2);
     const position = load<u32>(at);
     store<u32>(at, position + 1);
     const q = dst + <usize>position * TUPLE_SIZE;
@@ -211,165 +300,160 @@ function sortPrefixSums(histogram: usize, buckets: usize, count: u32): bool {
   }
 }
 
-function sortScatterKey(src: usize, dst: usize, count: u32, offsets: usize, shift: u64, mask: u64): void {
-  sortScatter(src, dst, count, offsets, shift, mask, TUPLE_KEY_OFFSET);
+function sortScatterKey(src: usize, dst: usize, count: u32, offsets: usize, shift: u64, digitMask: u64): void {
+  sortScatterWith(src, dst, count, offsets, shift, digitMask, TUPLE_KEY_OFFSET);
 }
 
-function sortScatterRevision(src: usize, dst: usize, count: u32, offsets: usize, shift: u64, mask: u64): void {
-  sortScatter(src, dst, count, offsets, shift, mask, TUPLE_REVISION_OFFSET);
-}
-
-/** Histogram of (word >> shift) & mask over the range, into a zeroed MSD histogram. */
-// @ts-ignore: decorator
-@inline function sortCountMsd(src: usize, count: u32, histogram: usize, shift: u64, mask: u64, wordOffset: usize): void {
-  memory.fill(histogram, 0, MSD_HISTOGRAM_SIZE);
-  const end = src + <usize>count * TUPLE_SIZE;
-  for (let p = src; p < end; p += TUPLE_SIZE) {
-    const at = histogram + (<usize>((load<u64>(p + wordOffset) >> shift) & mask) << 2);
-    store<u32>(at, load<u32>(at) + 1);
-  }
+function sortScatterRevision(src: usize, dst: usize, count: u32, offsets: usize, shift: u64, digitMask: u64): void {
+  sortScatterWith(src, dst, count, offsets, shift, digitMask, TUPLE_REVISION_OFFSET);
 }
 
 /**
- * Sorts the `count` tuples at `src`, using `alt` (as large) as the other half of each pass. The
- * result ends in `alt` when `resultInAlt`, else in `src`.
+ * A guess at the range's top varying bit from SORT_SAMPLES tuples spread over it: never above the
+ * true one, and equal to it unless every sample agrees with the first tuple there. With nothing
+ * varying in the sample, the guess is the bit just below the parent's digit.
  */
-function sortRange(src: usize, alt: usize, count: u32, resultInAlt: bool, scratch: usize, depth: u32): void {
-  if (count > 1) sortPlanDigits(src, count);
-  if (count <= 1 || (varyingKey | varyingRevision) == 0) {
-    if (resultInAlt) memory.copy(alt, src, <usize>count * TUPLE_SIZE);
+function sortSampleTop(src: usize, count: u32, hi: i32): i32 {
+  const first = v128.load(src);
+  let varying = i64x2.splat(0);
+  const stride = <usize>(count / SORT_SAMPLES) * TUPLE_SIZE;
+  for (let s: u32 = 1; s < SORT_SAMPLES; s++) {
+    varying = v128.or(varying, v128.xor(v128.load(src + <usize>s * stride), first));
+  }
+  const top = sortTopBit(i64x2.extract_lane(varying, 0), i64x2.extract_lane(varying, 1));
+  return top >= 0 ? top : hi - 1;
+}
+
+/** The digit's width for a range: a cached one gets about one tuple per bucket (see the header). */
+// @ts-ignore: decorator
+@inline function sortDigitBits(count: u32): i32 {
+  if (count > SORT_CACHED_TUPLES_MAX) return DIGIT_BITS_MAX;
+  return min(DIGIT_BITS_MAX, max(DIGIT_BITS_MIN, 32 - <i32>clz(count - 1)));
+}
+
+/** The digit's low bit: `bits` wide from `top`, cut at the word boundary (bit 64 or 0). */
+// @ts-ignore: decorator
+@inline function sortDigitLow(top: i32, bits: i32): i32 {
+  return max(top + 1 - bits, top >= 64 ? 64 : 0);
+}
+
+/**
+ * Drops the digit's low bit (merging bucket pairs) until at most STREAM_BUCKETS_MAX buckets hold
+ * tuples; returns the new low bit. Random keys go from 14 bits to 6; keys that use few of the
+ * 14-bit digit's values keep more bits.
+ */
+function sortStreamLow(histogram: usize, top: i32, low: i32): i32 {
+  let buckets = <usize>1 << <usize>(top + 1 - low);
+  let used: u32 = 0;
+  for (let b: usize = 0; b < buckets; b++) used += <u32>(load<u32>(histogram + (b << 2)) != 0);
+  while (used > STREAM_BUCKETS_MAX) {
+    // More than 64 used buckets means more than 6 bits, so the digit stays >= DIGIT_BITS_MIN wide.
+    assert(top + 1 - low > DIGIT_BITS_MIN);
+    buckets >>= 1;
+    used = 0;
+    for (let b: usize = 0; b < buckets; b++) {
+      const n = load<u32>(histogram + (b << 3)) + load<u32>(histogram + (b << 3), 4);
+      store<u32>(histogram + (b << 2), n);
+      used += <u32>(n != 0);
+    }
+    low++;
+  }
+  return low;
+}
+
+/** Turns counts into starting positions (exclusive prefix sums); returns the total, sets bucketLargest. */
+function sortPrefixSums(histogram: usize, buckets: usize): u32 {
+  let sum: u32 = 0;
+  let largest: u32 = 0;
+  for (let b: usize = 0; b < buckets; b++) {
+    const at = histogram + (b << 2);
+    const n = load<u32>(at);
+    store<u32>(at, sum);
+    sum += n;
+    largest = max(largest, n);
+  }
+  bucketLargest = largest;
+  return sum;
+}
+
+function sortPush(start: u32, count: u32, depth: u32, hi: i32): void {
+  assert(depth < SORT_DEPTH_MAX); // every digit consumes at least 6 bits of a word (see the header)
+  assert(stackTop + STACK_ENTRY_SIZE <= stackEnd); // ranges on the stack never overlap (see the header)
+  store<u32>(stackTop, start, 0);
+  store<u32>(stackTop, count, 4);
+  store<u32>(stackTop, depth, 8);
+  store<i32>(stackTop, hi, 12);
+  stackTop += STACK_ENTRY_SIZE;
+}
+
+/**
+ * Splits the `count` tuples from index `start`, which sit in `tuples` at even depth and in
+ * `buffer` at odd depth; bits `hi` and above are equal in all of them.
+ */
+function sortSplit(tuples: usize, buffer: usize, histogram: usize, start: u32, count: u32, depth: u32, hi: i32): void {
+  const offset = <usize>start * TUPLE_SIZE;
+  const src = ((depth & 1) == 0 ? tuples : buffer) + offset;
+  const dst = ((depth & 1) == 0 ? buffer : tuples) + offset;
+  const bits = sortDigitBits(count);
+  let top = sortSampleTop(src, count, hi);
+  let low = sortDigitLow(top, bits);
+  sortCount(src, dst, count, histogram, top, low);
+  const varyingTop = sortTopBit(varyingKey, varyingRevision);
+  if (varyingTop < 0) {
+    // All equal: already sorted, and only needs to reach `tuples`.
+    if ((depth & 1) == 1) memory.copy(dst, src, <usize>count * TUPLE_SIZE);
     return;
   }
-  if (count <= SORT_LEAF_TUPLES_MAX) {
-    sortLeaf(src, alt, count, resultInAlt, scratch);
-    return;
+  assert(varyingTop < hi);
+  if (varyingTop != top) {
+    // The sample missed the top bit: count the right digit.
+    top = varyingTop;
+    low = sortDigitLow(top, bits);
+    sortCount(src, dst, count, histogram, top, low);
   }
-  assert(depth < MSD_DEPTH_MAX); // every level consumes at least one digit (see the header)
-  // The digit: the top MSD_DIGIT_BITS varying bits of the most significant varying word.
-  const isKey = varyingKey != 0;
-  const mask = isKey ? varyingKey : varyingRevision;
-  const high = 64 - <u32>clz(mask);
-  const bits = min(MSD_DIGIT_BITS, high - <u32>ctz(mask));
-  const shift = <u64>(high - bits);
-  const digitMask = (<u64>1 << <u64>bits) - 1;
-  const histogram = msdHistogramAt(scratch, depth);
-  const wordOffset = isKey ? TUPLE_KEY_OFFSET : TUPLE_REVISION_OFFSET;
-  sortCountMsd(src, count, histogram, shift, digitMask, wordOffset);
-  // Always true: the top varying bit differs between the first tuple and another. Were it false,
-  // the histogram would be half turned into offsets, so this is checked in every build.
-  const split = sortPrefixSums(histogram, <usize>1 << bits, count);
-  assert(split);
-  if (isKey) sortScatterKey(src, alt, count, histogram, shift, digitMask);
-  else sortScatterRevision(src, alt, count, histogram, shift, digitMask);
+  if (count > SORT_CACHED_TUPLES_MAX) low = sortStreamLow(histogram, top, low);
+  const buckets = <usize>1 << <usize>(top + 1 - low);
+  const sum = sortPrefixSums(histogram, buckets);
+  assert(sum == count);
+  const digitMask = <u64>buckets - 1;
+  if (top >= 64) sortScatterKey(src, dst, count, histogram, <u64>(low - 64), digitMask);
+  else sortScatterRevision(src, dst, count, histogram, <u64>low, digitMask);
   // After the scatter, bucket b ends where bucket b + 1 starts: the offsets are now end positions.
-  let start: u32 = 0;
-  for (let b: usize = 0; b < (<usize>1 << bits); b++) {
-    const end = load<u32>(histogram + (b << 2));
-    const offset = <usize>start * TUPLE_SIZE;
-    sortRange(alt + offset, src + offset, end - start, !resultInAlt, scratch, depth + 1);
-    start = end;
-  }
-  if (DEBUG_SORT) assert(start == count);
-}
-
-// @ts-ignore: decorator
-@inline function countDigit(histogram: usize, digit: u64): void {
-  const at = histogram + (<usize>digit << 2);
-  store<u32>(at, load<u32>(at) + 1);
+  sortBuckets(tuples, dst - offset, histogram, buckets, start, count, depth + 1, low);
 }
 
 /**
- * Counts up to DIGITS_PER_WORD_MAX digits of one word. Written out instead of looped: the loop
- * over digits measured 6.0 ns per tuple for 5 digits, this 2.9 ns (the branches are the same for
- * every tuple, so they predict perfectly).
+ * The buckets of a split, which sit in `from` (tuples or buffer) at depth `depth`: runs of small
+ * buckets are insertion-sorted into `tuples`, bigger ones pushed with hi = `low`.
  */
-// @ts-ignore: decorator
-@inline function countWord(word: u64, histograms: usize, bits: u64, mask: u64, digits: u32): void {
-  countDigit(histograms, word & mask);
-  if (digits > 1) countDigit(histograms + LSD_HISTOGRAM_SIZE, (word >> bits) & mask);
-  if (digits > 2) countDigit(histograms + 2 * LSD_HISTOGRAM_SIZE, (word >> (2 * bits)) & mask);
-  if (digits > 3) countDigit(histograms + 3 * LSD_HISTOGRAM_SIZE, (word >> (3 * bits)) & mask);
-  if (digits > 4) countDigit(histograms + 4 * LSD_HISTOGRAM_SIZE, (word >> (4 * bits)) & mask);
-  if (digits > 5) countDigit(histograms + 5 * LSD_HISTOGRAM_SIZE, (word >> (5 * bits)) & mask);
-}
-
-/** Every planned digit's histogram in one pass; revision digits are numbered first, then key digits. */
-function sortLeafCount(src: usize, count: u32, scratch: usize,
-  revisionLow: u64, revisionBits: u64, revisionDigits: u32, keyLow: u64, keyBits: u64, keyDigits: u32): void {
-  memory.fill(scratch, 0, <usize>(revisionDigits + keyDigits) * LSD_HISTOGRAM_SIZE);
-  const revisionMask = (<u64>1 << revisionBits) - 1, keyMask = (<u64>1 << keyBits) - 1;
-  const keyHistograms = lsdHistogramAt(scratch, revisionDigits);
-  const end = src + <usize>count * TUPLE_SIZE;
-  if (revisionDigits == 0) {
-    // The common case (one revision per batch) gets a loop that never reads the revision.
-    for (let p = src; p < end; p += TUPLE_SIZE) {
-      countWord(load<u64>(p, TUPLE_KEY_OFFSET) >> keyLow, keyHistograms, keyBits, keyMask, keyDigits);
-    }
+function sortBuckets(tuples: usize, from: usize, histogram: usize, buckets: usize, start: u32, count: u32,
+  depth: u32, low: i32): void {
+  const offset = <usize>start * TUPLE_SIZE;
+  if (low == 0) {
+    // The digit reached revision bit 0: every bucket is all equal.
+    if (from != tuples) memory.copy(tuples + offset, from + offset, <usize>count * TUPLE_SIZE);
     return;
   }
-  for (let p = src; p < end; p += TUPLE_SIZE) {
-    countWord(load<u64>(p, TUPLE_REVISION_OFFSET) >> revisionLow, scratch, revisionBits, revisionMask, revisionDigits);
-    if (keyDigits != 0) {
-      countWord(load<u64>(p, TUPLE_KEY_OFFSET) >> keyLow, keyHistograms, keyBits, keyMask, keyDigits);
+  if (bucketLargest <= SORT_INSERTION_TUPLES_MAX) {
+    sortInsertion(from + offset, tuples + offset, count);
+    return;
+  }
+  let runStart: u32 = 0;
+  let bucketStart: u32 = 0;
+  for (let b: usize = 0; b < buckets; b++) {
+    const bucketEnd = load<u32>(histogram + (b << 2));
+    const n = bucketEnd - bucketStart;
+    if (n > SORT_INSERTION_TUPLES_MAX) {
+      const runOffset = <usize>(start + runStart) * TUPLE_SIZE;
+      sortInsertion(from + runOffset, tuples + runOffset, bucketStart - runStart);
+      sortPush(start + bucketStart, n, depth, low);
+      runStart = bucketEnd;
     }
+    bucketStart = bucketEnd;
   }
-}
-
-// @ts-ignore: decorator
-@inline function spanOf(mask: u64): u32 {
-  return mask == 0 ? 0 : 64 - <u32>clz(mask) - <u32>ctz(mask);
-}
-
-/**
- * Digits for a span of varying bits, at most `bitsWanted` wide unless that would take more than
- * DIGITS_PER_WORD_MAX digits (countWord and the histogram area hold no more): then as few bits as
- * fit six digits, which is 11 at most because 6 × 11 >= 64.
- */
-// @ts-ignore: decorator
-@inline function digitCount(span: u32, bitsWanted: u32): u32 {
-  if (span == 0) return 0;
-  const bits = max(bitsWanted, (span + DIGITS_PER_WORD_MAX - 1) / DIGITS_PER_WORD_MAX);
-  return (span + bits - 1) / bits;
-}
-
-// @ts-ignore: decorator
-@inline function digitBits(span: u32, digits: u32): u32 {
-  if (digits == 0) return 0;
-  // Even widths: 60 bits become 6 digits of 10 bits, not 5 of 11 and one of 5.
-  return (span + digits - 1) / digits;
-}
-
-/** LSD sort of a range planned by sortPlanDigits; see sortRange for `resultInAlt`. */
-function sortLeaf(src: usize, alt: usize, count: u32, resultInAlt: bool, scratch: usize): void {
-  // Small leaves take narrower digits where the six-digit limit allows: zeroing and summing 2048
-  // counters per digit would cost more than the tuples. 2^(log2(count) + 1) buckets, 16 to 2048.
-  const bitsWanted = min(DIGIT_BITS_MAX, max(4, 32 - <u32>clz(count)));
-  const revisionSpan = spanOf(varyingRevision), keySpan = spanOf(varyingKey);
-  const revisionDigits = digitCount(revisionSpan, bitsWanted);
-  const keyDigits = digitCount(keySpan, bitsWanted);
-  const revisionBits = digitBits(revisionSpan, revisionDigits);
-  const keyBits = digitBits(keySpan, keyDigits);
-  const revisionLow = varyingRevision == 0 ? 0 : <u32>ctz(varyingRevision);
-  const keyLow = varyingKey == 0 ? 0 : <u32>ctz(varyingKey);
-  assert(revisionDigits <= DIGITS_PER_WORD_MAX && keyDigits <= DIGITS_PER_WORD_MAX); // countWord's limit
-  assert(revisionBits <= DIGIT_BITS_MAX && keyBits <= DIGIT_BITS_MAX); // a histogram's size
-  sortLeafCount(src, count, scratch, revisionLow, revisionBits, revisionDigits, keyLow, keyBits, keyDigits);
-  let from = src, to = alt;
-  // Revision digits first: the least significant half of the 128-bit sort key.
-  for (let d: u32 = 0; d < revisionDigits; d++) {
-    const offsets = lsdHistogramAt(scratch, d);
-    if (!sortPrefixSums(offsets, <usize>1 << revisionBits, count)) continue;
-    sortScatterRevision(from, to, count, offsets, <u64>(revisionLow + d * revisionBits), (<u64>1 << revisionBits) - 1);
-    const t = from; from = to; to = t;
-  }
-  for (let d: u32 = 0; d < keyDigits; d++) {
-    const offsets = lsdHistogramAt(scratch, revisionDigits + d);
-    if (!sortPrefixSums(offsets, <usize>1 << keyBits, count)) continue;
-    sortScatterKey(from, to, count, offsets, <u64>(keyLow + d * keyBits), (<u64>1 << keyBits) - 1);
-    const t = from; from = to; to = t;
-  }
-  const wanted = resultInAlt ? alt : src;
-  if (from != wanted) memory.copy(wanted, from, <usize>count * TUPLE_SIZE);
+  assert(bucketStart == count);
+  const runOffset = <usize>(start + runStart) * TUPLE_SIZE;
+  sortInsertion(from + runOffset, tuples + runOffset, bucketStart - runStart);
 }
 
 /**
@@ -380,10 +464,25 @@ function sortLeaf(src: usize, alt: usize, count: u32, resultInAlt: bool, scratch
 export function sortTuples(tuples: usize, count: u32, scratch: usize, scratchSize: usize): i32 {
   if (count > SORT_TUPLES_MAX) return SORT_COUNT_TOO_LARGE;
   const bytes = <usize>count * TUPLE_SIZE;
-  const needed = HISTOGRAMS_SIZE + bytes;
+  const needed = sortScratchSize(count);
   if (scratchSize < needed) return SORT_SCRATCH_TOO_SMALL;
   if (tuples > usize.MAX_VALUE - bytes || scratch > usize.MAX_VALUE - needed) return SORT_REGIONS_OVERLAP;
   if (tuples < scratch + needed && scratch < tuples + bytes) return SORT_REGIONS_OVERLAP;
-  sortRange(tuples, scratch + HISTOGRAMS_SIZE, count, false, scratch, 0);
+  if (count <= SORT_INSERTION_TUPLES_MAX) {
+    sortInsertion(tuples, tuples, count);
+    return SORT_OK;
+  }
+  const histogram = scratch;
+  const buffer = scratch + HISTOGRAM_SIZE;
+  const stack = buffer + bytes;
+  stackTop = stack;
+  stackEnd = stack + sortStackSize(count);
+  sortSplit(tuples, buffer, histogram, 0, count, 0, 128);
+  // Bounded: every split either finishes its range or pushes strictly smaller, deeper ranges.
+  while (stackTop > stack) {
+    stackTop -= STACK_ENTRY_SIZE;
+    const entry = stackTop;
+    sortSplit(tuples, buffer, histogram, load<u32>(entry, 0), load<u32>(entry, 4), load<u32>(entry, 8), load<i32>(entry, 12));
+  }
   return SORT_OK;
 }

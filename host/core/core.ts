@@ -159,9 +159,14 @@ export class Core {
     return sortTupleArray(this.context, this.sortExports, this.sortScratch, tuples);
   }
 
-  /** The largest range the sort orders least significant digit first, so tests can cross it. */
+  /** The largest range the sort finishes by insertion alone (so tests can cross the threshold). */
   sortLeafTuplesMax(): number {
     return this.sortExports.sortLeafTuplesMax() >>> 0;
+  }
+
+  /** The largest range split with one wide in-cache digit rather than streamed (so tests can cross it). */
+  sortCachedTuplesMax(): number {
+    return this.sortExports.sortCachedTuplesMax() >>> 0;
   }
 
   // --- completions ---

@@ -10,7 +10,7 @@ export { ScanStop, type ScanStopName, FRAME_HEADER_SIZE, FRAME_PAYLOAD_MAX } fro
 export { type HilbertBox, type HilbertRanges, type HilbertRangesOptions } from "./hilbert-ranges.js";
 export { type SortTuple, SORT_TUPLE_SIZE } from "./radix-sort.js";
 export { CompletionTable, CompletionOutcome, type CompletionTableOptions, type CompletionFileState } from "./completions.js";
-export { coreModule, createCoreMemory, instantiateCore, CORE_PAGES_MAX, CORE_SCRATCH_SIZE } from "./load-core.js";
+export { type CoreArena, coreModule, createCoreMemory, instantiateCore, CORE_PAGES_MAX, CORE_SCRATCH_SIZE } from "./load-core.js";
 
 /** Creates the shared memory, instantiates the core over it, and returns the typed wrappers. */
 export async function loadCore(): Promise<Core> {

@@ -43,16 +43,24 @@ function abort(): never {
   throw new CoreLoadError("the core aborted: an internal assertion failed");
 }
 
+/** Where a second instance (another thread) over the same memory may allocate: a region the first gave it. */
+export interface CoreArena {
+  readonly ptr: number;
+  readonly sizeBytes: number;
+}
+
 /**
- * Instantiates the core over `memory`. The first instance over a memory owns the region
- * allocator; a second instance (another thread over the same memory) passes the heap top it
- * was given, and gets its own scratch region from the caller.
+ * Instantiates the core over `memory`. The first instance over a memory owns the memory above the
+ * core's static data; a second instance (another thread over the same memory) is given an arena,
+ * a region the first instance allocated for it, and allocates its scratch and tables only there.
  */
-export function instantiateCore(memory: WebAssembly.Memory, module: WebAssembly.Module = coreModule()): CoreContext {
+export function instantiateCore(memory: WebAssembly.Memory, module: WebAssembly.Module = coreModule(), arena?: CoreArena): CoreContext {
   const instance = new WebAssembly.Instance(module, { env: { memory, abort } });
   const exports = instance.exports;
   const heapBase = requireExport<() => number>(exports, "coreHeapBase")();
-  const regions = new RegionAllocator(memory, heapBase, CORE_PAGES_MAX);
+  const regions = arena === undefined
+    ? new RegionAllocator(memory, heapBase, CORE_PAGES_MAX)
+    : new RegionAllocator(memory, arena.ptr, CORE_PAGES_MAX, arena.ptr + arena.sizeBytes);
   const scratch = regions.allocate(CORE_SCRATCH_SIZE);
   const setScratch = requireExport<(ptr: number, size: number) => number>(exports, "coreSetScratch");
   if (setScratch(asPtr(scratch.ptr), scratch.sizeBytes) !== 0) throw new CoreLoadError("the core refused its scratch region");

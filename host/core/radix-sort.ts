@@ -12,8 +12,9 @@
 //
 // Two entry points: sortTuplesAt sorts tuples already in the core's memory (the hot path: Hilbert
 // keys are written there by the core); sortTupleArray copies plain objects in and new objects out.
-// The scratch space (sortScratchSize(count) bytes: histograms and a second copy of the tuples) comes
-// from the region allocator once and is reused by every later sort that fits in it.
+// The scratch space (sortScratchSize(count) bytes: a histogram, a second copy of the tuples and a
+// stack of pending ranges, count / 17 entries of 16 bytes) comes from the region allocator once and
+// is reused by every later sort that fits in it.
 import { assert } from "../assert.js";
 import { InvalidArgumentError } from "../errors.js";
 import { type CoreContext, requireExport } from "./core-context.js";
@@ -53,7 +54,9 @@ export interface SortExports {
   sortTuples: SortFn;
   sortScratchSize: CountFn;
   sortTuplesMax: LimitFn;
+  /** The largest range sorted by insertion alone, without a split. */
   sortLeafTuplesMax: LimitFn;
+  sortCachedTuplesMax: LimitFn;
 }
 
 export function bindSortExports(exports: WebAssembly.Exports): SortExports {
@@ -62,6 +65,7 @@ export function bindSortExports(exports: WebAssembly.Exports): SortExports {
     sortScratchSize: requireExport<CountFn>(exports, "sortScratchSize"),
     sortTuplesMax: requireExport<LimitFn>(exports, "sortTuplesMax"),
     sortLeafTuplesMax: requireExport<LimitFn>(exports, "sortLeafTuplesMax"),
+    sortCachedTuplesMax: requireExport<LimitFn>(exports, "sortCachedTuplesMax"),
   };
 }
 

@@ -30,7 +30,16 @@ export class RegionAllocator {
   private readonly freeBySizeClass: Ptr[][] = [];
   private readonly live = new Map<number, number>();
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number, private readonly pagesMax: number) {
+  /**
+   * `end` bounds an arena: a second thread's allocator works inside a region the first one gave it
+   * and never grows the memory (two bump pointers over one range would hand out the same bytes).
+   */
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    heapBase: number,
+    private readonly pagesMax: number,
+    private readonly end: number = Number.POSITIVE_INFINITY,
+  ) {
     assert(heapBase % REGION_ALIGN === 0, "heap base must be 64-byte aligned");
     this.top = heapBase;
     for (let c = 0; c <= SIZE_CLASS_MAX_LOG2; c++) this.freeBySizeClass.push([]);
@@ -57,6 +66,7 @@ export class RegionAllocator {
   private bump(classSize: number): Ptr {
     const ptr = this.top;
     const end = ptr + classSize;
+    if (end > this.end) throw new OutOfMemoryError(`arena of this thread is full: ${end - this.end} bytes short`);
     const pagesNeeded = Math.ceil(end / WASM_PAGE_SIZE);
     const pagesNow = this.memory.buffer.byteLength / WASM_PAGE_SIZE;
     if (pagesNeeded > pagesNow) {
