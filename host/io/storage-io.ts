@@ -93,3 +93,9 @@ export const ERRNO_NUMBERS: Readonly<Record<string, number>> = {
 export function errnoNumber(errno: string): number {
   return -(ERRNO_NUMBERS[errno] ?? 5);
 }
+
+/** The POSIX name of a positive errno number ("EIO" for numbers this table does not know). */
+export function errnoName(errno: number): string {
+  for (const [name, value] of Object.entries(ERRNO_NUMBERS)) if (value === errno) return name;
+  return "EIO";
+}

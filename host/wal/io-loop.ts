@@ -1,0 +1,269 @@
+// The I/O loop: takes what writers published to the commit ring, writes it to segment files
+// (gathered, straight from the ring: no copy), syncs each touched file once per turn, then
+// publishes the watermarks writers await. It runs in the I/O worker thread, or in-process for
+// ioThread: false and the simulator; the code is the same.
+//
+// Group commit needs no timer: while one turn's fdatasync is in flight, writers keep publishing,
+// and the next turn takes all of it.
+//
+// Failure rules (DESIGN section 5):
+// - a failed or short write: every touched file is truncated back to where this turn began
+//   writing it, before anything of the turn is acknowledged; then the log fails (DiskFullError
+//   for ENOSPC, IoError otherwise), so no later write lands after a hole;
+// - a failed fdatasync (or directory sync): the log fails with StoreFailedError and is never
+//   synced again: after a failed fsync the kernel may have dropped the dirty pages, and a retry
+//   can report success without the data.
+import { assert } from "../assert.js";
+import { CompletionOutcome } from "../core/index.js";
+import { type Clock } from "../io/clock.js";
+import { type IoCompletion, type IoFile, type StorageIo, errnoNumber } from "../io/storage-io.js";
+import { type CommitRing, FailureKind, RingState, RingWord, type SegmentStart } from "./commit-ring.js";
+import { type Durability } from "./durability.js";
+import { type LoopWaker } from "./loop-waker.js";
+import { SEGMENT_HEADER_SIZE, segmentFileName } from "./segment-format.js";
+import { type WritePiece, planWrites } from "./write-plan.js";
+
+export interface IoLoopConfig {
+  readonly dir: string;
+  readonly durability: Durability;
+  /** The segment the stream is in at open (it continues), or null if the first push starts one. */
+  readonly current: SegmentStart | null;
+}
+
+interface OpenSegment extends SegmentStart {
+  file: IoFile | null;
+}
+
+/** Thrown inside a turn to stop it; the loop has already recorded the failure in the ring. */
+class TurnFailed extends Error {}
+
+export class IoLoop {
+  private readonly segments: OpenSegment[] = [];
+  private readonly completions: IoCompletion[] = [];
+  private lastSyncRequests = 0;
+  private nextIntervalSyncMs = 0;
+
+  constructor(
+    private readonly io: StorageIo,
+    private readonly ring: CommitRing,
+    private readonly waker: LoopWaker,
+    private readonly clock: Clock,
+    private readonly config: IoLoopConfig,
+    /** Called after watermarks move (in-process writers check their waiters here). */
+    private readonly onProgress: () => void = () => undefined,
+  ) {
+    if (config.current !== null) this.segments.push({ ...config.current, file: null });
+    this.lastSyncRequests = Atomics.load(ring.i32, RingWord.syncRequests);
+    if (config.durability.kind === "interval") this.nextIntervalSyncMs = clock.nowMs() + config.durability.intervalMs;
+  }
+
+  /**
+   * Runs until close is requested and everything published is durable, or until a failure.
+   * The loop is endless by design otherwise; each iteration either does work or sleeps.
+   */
+  async run(): Promise<void> {
+    for (;;) {
+      const ticket = this.waker.arm();
+      const state = this.ring.state;
+      if (state === RingState.Failed) return this.stop();
+      const published = this.ring.published;
+      if (published > this.ring.written) {
+        if (!(await this.writeTurn(published))) return this.stop();
+        continue;
+      }
+      const syncRequests = Atomics.load(this.ring.i32, RingWord.syncRequests);
+      const closing = state === RingState.CloseRequested;
+      const behind = this.ring.durable < this.ring.written;
+      const intervalDue = this.config.durability.kind === "interval" && this.clock.nowMs() >= this.nextIntervalSyncMs;
+      if (behind && (closing || syncRequests !== this.lastSyncRequests || intervalDue)) {
+        this.lastSyncRequests = syncRequests;
+        if (!(await this.syncTurn(this.ring.written))) return this.stop();
+        continue;
+      }
+      if (!behind) this.lastSyncRequests = syncRequests;
+      if (intervalDue && this.config.durability.kind === "interval") this.nextIntervalSyncMs = this.clock.nowMs() + this.config.durability.intervalMs;
+      if (closing) {
+        this.closeAll();
+        this.ring.setState(RingState.Closed);
+        this.progress();
+        return;
+      }
+      await this.waker.wait(ticket, this.sleepMs());
+    }
+  }
+
+  private sleepMs(): number | undefined {
+    if (this.config.durability.kind !== "interval") return undefined;
+    return Math.max(1, this.nextIntervalSyncMs - this.clock.nowMs());
+  }
+
+  /**
+   * Writes [written, published); in "sync" mode also syncs it. False if the log failed.
+   * Two ordering rules make recovery decidable (host/wal/recovery-table.ts):
+   *   R1 a new segment's header is written, synced and its directory entry synced first;
+   *   R2 a segment is synced whole before the next one gets a byte.
+   */
+  private async writeTurn(published: bigint): Promise<boolean> {
+    for (const start of this.ring.takeSegmentStarts()) this.segments.push({ ...start, file: null });
+    const pieces = planWrites(this.ring.written, published, this.segments);
+    try {
+      for (let i = 0; i < pieces.length; i++) {
+        const piece = pieces[i] as WritePiece;
+        const file = this.fileOf(piece.segmentId);
+        let streamFrom = piece.streamFrom;
+        if (piece.fileOffset === 0) {
+          // R1. The writer publishes a header in one go, so a piece at offset 0 holds all of it.
+          const headerEnd = streamFrom + BigInt(SEGMENT_HEADER_SIZE);
+          assert(piece.streamTo >= headerEnd, "a segment header is published whole");
+          await this.writeRange(file, streamFrom, headerEnd, 0);
+          await this.syncFiles([file]);
+          this.syncDirectory();
+          streamFrom = headerEnd;
+        }
+        if (streamFrom < piece.streamTo) await this.writeRange(file, streamFrom, piece.streamTo, piece.fileOffset + Number(streamFrom - piece.streamFrom));
+        if (i < pieces.length - 1) await this.syncFiles([file]); // R2
+      }
+      this.ring.publishWritten(published);
+      if (this.config.durability.kind === "sync") return await this.syncTurn(published);
+      this.progress();
+      return true;
+    } catch (error) {
+      if (error instanceof TurnFailed) return false;
+      throw error;
+    }
+  }
+
+  /** One gathered write of the stream range [from, to) at fileOffset; fails the log if it fails. */
+  private async writeRange(file: IoFile, from: bigint, to: bigint, fileOffset: number): Promise<void> {
+    const token = this.io.submitWrite(file, this.ring.slices(from, to), fileOffset);
+    assert(token !== null, "the completion table has room for a turn's writes");
+    this.io.flush();
+    await this.awaitAll(1, (completion) => {
+      const outcome = this.io.completions.complete(completion.token, completion.result);
+      if (outcome !== CompletionOutcome.Ok) this.failWrite(file, fileOffset, completion);
+    });
+  }
+
+  /** Syncs every file written since its last sync. False if the log failed. */
+  private async syncTurn(upTo: bigint): Promise<boolean> {
+    try {
+      await this.syncFiles(this.segments.filter((s) => s.file !== null).map((s) => s.file as IoFile));
+      this.retireWrittenSegments();
+      this.ring.publishDurable(upTo);
+      this.progress();
+      return true;
+    } catch (error) {
+      if (error instanceof TurnFailed) return false;
+      throw error;
+    }
+  }
+
+  /** One fdatasync per file that has unsynced completed writes, all in flight together. */
+  private async syncFiles(files: readonly IoFile[]): Promise<void> {
+    let syncs = 0;
+    for (const file of files) {
+      if (this.io.completions.syncedPosition(file) >= this.io.completions.writtenPosition(file)) continue;
+      assert(this.io.submitDatasync(file) !== null, "the completion table has room for a turn's syncs");
+      syncs++;
+    }
+    this.io.flush();
+    await this.awaitAll(syncs, (completion) => {
+      const outcome = this.io.completions.complete(completion.token, completion.result);
+      if (outcome !== CompletionOutcome.Ok) this.failSync(completion.errno);
+    });
+  }
+
+  private syncDirectory(): void {
+    try {
+      this.io.syncDirectory(this.config.dir);
+    } catch (error) {
+      this.failSync(typeof error === "object" && error !== null && "errno" in error ? String(error.errno) : "EIO");
+    }
+  }
+
+  /** Waits for `count` completions, handing each to `handle` in the order they arrive. */
+  private async awaitAll(count: number, handle: (completion: IoCompletion) => void): Promise<void> {
+    let seen = 0;
+    while (seen < count) {
+      await this.io.awaitCompletion();
+      this.completions.length = 0;
+      this.io.pollCompletions(this.completions);
+      for (const completion of this.completions) {
+        seen++;
+        handle(completion);
+      }
+    }
+  }
+
+  private failWrite(file: IoFile, fileOffset: number, completion: IoCompletion): never {
+    // Roll back before anything is acknowledged: the file ends where the failed write began.
+    try {
+      this.io.truncate(file, fileOffset);
+    } catch {
+      // The log fails either way, and recovery cuts whatever this truncate could not.
+    }
+    const errno = completion.errno === "" ? "EIO" : completion.errno; // a short write carries no errno
+    this.ring.fail(FailureKind.Write, -errnoNumber(errno));
+    this.progress();
+    throw new TurnFailed();
+  }
+
+  private failSync(errno: string): never {
+    this.ring.fail(FailureKind.Sync, -errnoNumber(errno === "" ? "EIO" : errno));
+    this.progress();
+    throw new TurnFailed();
+  }
+
+  private fileOf(segmentId: bigint): IoFile {
+    const segment = this.segments.find((s) => s.segmentId === segmentId);
+    assert(segment !== undefined, "a piece names a known segment");
+    if (segment.file === null) {
+      const path = `${this.config.dir}/${segmentFileName(segmentId)}`;
+      const isNew = this.config.current === null || segment.segmentId !== this.config.current.segmentId;
+      try {
+        segment.file = this.io.openFile(path, { create: isNew, exclusive: isNew });
+      } catch (error) {
+        const errno = typeof error === "object" && error !== null && "errno" in error ? String(error.errno) : "EIO";
+        this.ring.fail(FailureKind.Open, -errnoNumber(errno));
+        this.progress();
+        throw new TurnFailed();
+      }
+    }
+    return segment.file;
+  }
+
+  /** Closes segments the stream has moved past, once everything in them is synced. */
+  private retireWrittenSegments(): void {
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0];
+      assert(oldest !== undefined, "segments are dense");
+      if (oldest.file !== null) this.io.closeFile(oldest.file);
+      this.segments.shift();
+    }
+  }
+
+  private closeAll(): void {
+    for (const segment of this.segments) {
+      if (segment.file !== null) this.io.closeFile(segment.file);
+      segment.file = null;
+    }
+  }
+
+  private stop(): void {
+    for (const segment of this.segments) {
+      if (segment.file === null) continue;
+      try {
+        this.io.closeFile(segment.file);
+      } catch {
+        // Failed already; closing is best effort so the descriptors are not leaked.
+      }
+      segment.file = null;
+    }
+    this.progress();
+  }
+
+  private progress(): void {
+    this.ring.wakeWriters();
+    this.onProgress();
+  }
+}
