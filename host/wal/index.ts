@@ -1,3 +1,8 @@
-// spacelog/wal: the log alone (DESIGN section 5). Its API arrives with the log issue; the subpath
-// resolves now so that imports written against it do not move later.
-export {};
+// spacelog/wal: the log alone (DESIGN section 5).
+export { openLog, Log, type LogStats } from "./log.js";
+export { type LogOptions } from "./log-options.js";
+export { type LogRecord } from "./log-record.js";
+export { type LogEntry, EntryType } from "./log-entry.js";
+export { type RecoveryReport } from "./log-recovery.js";
+export { type DurabilityOption } from "./durability.js";
+export { recoveryRows, decideRecovery, type SegmentFacts } from "./recovery-table.js";
