@@ -53,7 +53,9 @@ export class IoLoop {
     private readonly onProgress: () => void = () => undefined,
   ) {
     if (config.current !== null) this.segments.push({ ...config.current, file: null });
-    this.lastSyncRequests = Atomics.load(ring.i32, RingWord.syncRequests);
+    // The ring is fresh per open, so its request counter starts at 0: a sync() asked for before
+    // this loop started (the worker takes milliseconds to start) is still seen as pending.
+    this.lastSyncRequests = 0;
     if (config.durability.kind === "interval") this.nextIntervalSyncMs = clock.nowMs() + config.durability.intervalMs;
   }
 
