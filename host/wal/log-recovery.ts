@@ -102,15 +102,19 @@ class Recovery {
     if (previous !== undefined && !this.joins(previous, header)) {
       return this.apply("corrupt", file, 0, `segment does not continue the previous one (stream ${header.baseOffset}, LSN ${header.baseLsn})`, bytes.byteLength);
     }
-    if (row.action === "corrupt") return this.apply("corrupt", file, stopInFile, `${scan.stop} at a frame (${row.label}: ${row.why})`, bytes.byteLength);
-    if (stopInFile < bytes.byteLength) {
-      if (!last) return this.apply("corrupt", file, stopInFile, `zeros inside a segment that was synced whole (${scan.stop})`, bytes.byteLength);
+    let goOn = true;
+    if (row.action === "corrupt") {
+      goOn = this.apply("corrupt", file, stopInFile, `${scan.stop} at a frame (${row.label}: ${row.why})`, bytes.byteLength);
+    } else if (stopInFile < bytes.byteLength && !last) {
+      goOn = this.apply("corrupt", file, stopInFile, `zeros inside a segment that was synced whole (${scan.stop})`, bytes.byteLength);
+    } else if (stopInFile < bytes.byteLength) {
       this.cut(file, stopInFile);
       this.tornTail = { file: file.name, offset: stopInFile, droppedBytes: bytes.byteLength - stopInFile, reason: `${scan.stop} (${row.label}: ${row.why})` };
     }
+    // Salvage keeps the frames before the stop: the segment stays, cut there.
     this.collectMarkers(rest, scan.frames);
     this.segments.push({ header, size: stopInFile, entryCount: scan.frames.length });
-    return true;
+    return goOn;
   }
 
   private joins(previous: RecoveredSegment, header: SegmentHeader): boolean {

@@ -1,0 +1,87 @@
+// Bad input gets a typed error and changes nothing; a second opener gets a lock error.
+import { expect } from "chai";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { openLog } from "../../host/wal/index.js";
+import { makeTempDir, removeTempDir } from "./temp-dir.js";
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a rejection");
+}
+
+describe("wal: errors", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = makeTempDir("errors");
+  });
+  afterEach(() => removeTempDir(dir));
+
+  it("bad options are InvalidArgumentError before anything is created", async () => {
+    const target = path.join(dir, "log");
+    for (const options of [{ durability: "always" }, { durability: { intervalMs: 0 } }, { segmentSizeMax: 10 }, { ringSizeBytes: 5000 }, { io: "uring" }]) {
+      const error = await rejection(openLog(target, options as never));
+      expect(error, JSON.stringify(options)).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
+    }
+    expect(fs.existsSync(target)).to.equal(false);
+  });
+
+  it("bad appends are InvalidArgumentError and leave the position unchanged", async () => {
+    const log = await openLog(dir, { ioThread: false, entrySizeMax: 1024 });
+    await log.append(new Uint8Array(1));
+    const position = log.position;
+    expect(() => log.append("text" as never)).to.throw().with.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(await rejection(log.append(new Uint8Array(1025)))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(() => log.appendCheckpoint(-1n)).to.throw().with.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(() => log.appendCommit({ a: 1n }, 1n << 63n)).to.throw().with.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(await rejection(log.truncateBefore(99n))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(log.position).to.equal(position);
+    expect(log.nextLsn).to.equal(2n);
+    await log.close();
+  });
+
+  it("calls after close are ClosedError", async () => {
+    const log = await openLog(dir, { ioThread: false });
+    await log.close();
+    expect(() => log.append(new Uint8Array(1))).to.throw().with.property("code", "SPACELOG_CLOSED");
+    await log.close(); // idempotent
+  });
+
+  it("a folder that is not a log is NotALogError, and is left as it was", async () => {
+    fs.writeFileSync(path.join(dir, "notes.txt"), "mine");
+    expect(await rejection(openLog(dir, {}))).to.have.property("code", "SPACELOG_NOT_A_LOG");
+    expect(fs.readdirSync(dir)).to.deep.equal(["notes.txt"]);
+  });
+
+  it("a second open in this process is DirectoryLockedError", async () => {
+    const log = await openLog(dir, { ioThread: false });
+    expect(await rejection(openLog(dir, { ioThread: false }))).to.have.property("code", "SPACELOG_DIRECTORY_LOCKED");
+    await log.close();
+    const again = await openLog(dir, { ioThread: false });
+    await again.close();
+  });
+
+  it("another process opening the same directory gets DirectoryLockedError", async () => {
+    const log = await openLog(dir, { ioThread: false });
+    const walIndex = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "host", "wal", "index.js");
+    const script = `import("${walIndex}").then(({ openLog }) => openLog(${JSON.stringify(dir)}, {})).then(() => console.log("OPENED"), (e) => console.log(e.code))`;
+    const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", timeout: 30_000 });
+    expect(child.stdout.trim()).to.equal("SPACELOG_DIRECTORY_LOCKED");
+    await log.close();
+  });
+
+  it("a LOCK left by a dead process is taken over", async () => {
+    const first = await openLog(dir, { ioThread: false });
+    await first.close();
+    fs.writeFileSync(path.join(dir, "LOCK"), "999999999\n");
+    const log = await openLog(dir, { ioThread: false });
+    expect(await log.append(new Uint8Array(1))).to.equal(1n);
+    await log.close();
+  });
+});
