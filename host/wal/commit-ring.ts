@@ -27,6 +27,8 @@ export const RingWord = {
   failureKind: I32_BASE + 4,
   failureErrno: I32_BASE + 5,
   syncRequests: I32_BASE + 6,
+  /** Never written: the I/O thread sleeps on it for a timed linger that no notify cuts short. */
+  lingerWord: I32_BASE + 7,
 } as const;
 
 export const RingState = { Running: 0, CloseRequested: 1, Closed: 2, Failed: 3 } as const;

@@ -68,9 +68,9 @@ export class IoLoop {
       const ticket = this.waker.arm();
       const state = this.ring.state;
       if (state === RingState.Failed) return this.stop();
-      const published = this.ring.published;
-      if (published > this.ring.written) {
-        if (!(await this.writeTurn(published))) return this.stop();
+      if (this.ring.published > this.ring.written) {
+        if (this.config.durability.kind === "sync") this.waker.linger(() => this.ring.published);
+        if (!(await this.writeTurn(this.ring.published))) return this.stop();
         continue;
       }
       const syncRequests = Atomics.load(this.ring.i32, RingWord.syncRequests);

@@ -48,6 +48,67 @@ function withType(type: EntryType, bodyLength: number, fill: (view: DataView, by
   return bytes;
 }
 
+/**
+ * An entry not yet encoded: its payload size and how to write the payload (type byte first) at
+ * an offset of a byte array. The log writes hot entries (raw, put) straight into its ring this
+ * way, without building an intermediate array per append.
+ */
+export interface EntryPayload {
+  readonly size: number;
+  writeTo(target: Uint8Array, at: number): void;
+}
+
+class BytesPayload implements EntryPayload {
+  constructor(private readonly bytes: Uint8Array) {}
+  get size(): number {
+    return this.bytes.byteLength;
+  }
+  writeTo(target: Uint8Array, at: number): void {
+    target.set(this.bytes, at);
+  }
+}
+
+class RawPayload implements EntryPayload {
+  readonly size: number;
+  constructor(private readonly bytes: Uint8Array) {
+    this.size = 1 + bytes.byteLength;
+  }
+  writeTo(target: Uint8Array, at: number): void {
+    target[at] = EntryType.Raw;
+    target.set(this.bytes, at + 1);
+  }
+}
+
+class PutPayload implements EntryPayload {
+  readonly size: number;
+  constructor(private readonly key: Uint8Array, private readonly value: Uint8Array) {
+    this.size = 3 + key.byteLength + value.byteLength;
+  }
+  writeTo(target: Uint8Array, at: number): void {
+    target[at] = EntryType.Put;
+    target[at + 1] = this.key.byteLength & 0xff;
+    target[at + 2] = this.key.byteLength >>> 8;
+    target.set(this.key, at + 3);
+    target.set(this.value, at + 3 + this.key.byteLength);
+  }
+}
+
+/** A payload already encoded (type byte first), for the entries that are not hot. */
+export function payloadOf(encoded: Uint8Array): EntryPayload {
+  return new BytesPayload(encoded);
+}
+
+export function rawPayload(bytes: Uint8Array): EntryPayload {
+  return new RawPayload(bytesArg(bytes, "bytes"));
+}
+
+export function putPayload(key: Uint8Array, value: Uint8Array): EntryPayload {
+  bytesArg(key, "key");
+  bytesArg(value, "value");
+  if (key.byteLength > KEY_SIZE_MAX) throw new InvalidArgumentError(`a key is at most ${KEY_SIZE_MAX} bytes; got ${key.byteLength}`);
+  return new PutPayload(key, value);
+}
+
 export function encodeRaw(bytes: Uint8Array): Uint8Array {
   bytesArg(bytes, "bytes");
   return withType(EntryType.Raw, bytes.byteLength, (_, body) => body.set(bytes));

@@ -13,7 +13,9 @@ import { CommitRing, FailureKind, RingState, RingWord, type SegmentStart } from 
 import { DirectoryLock, processOwnerAlive } from "./directory-lock.js";
 import { type IoLoopConfig, IoLoop } from "./io-loop.js";
 import { type IoWorkerData } from "./io-worker.js";
-import { decodeEntry, encodeCheckpoint, encodeCommit, encodeDelete, encodeEpochBarrier, encodePut, encodeRaw, encodeTruncate } from "./log-entry.js";
+import {
+  type EntryPayload, decodeEntry, encodeCheckpoint, encodeCommit, encodeDelete, encodeEpochBarrier, encodeTruncate, payloadOf, putPayload, rawPayload,
+} from "./log-entry.js";
 import { failedCallError, failureOfRing } from "./log-failure.js";
 import { prepareLogDirectory } from "./log-directory.js";
 import { type LogOptions, type ResolvedLogOptions, resolveLogOptions } from "./log-options.js";
@@ -35,7 +37,7 @@ interface ActiveSegment {
 }
 
 interface Backlogged {
-  readonly payload: Uint8Array;
+  readonly payload: EntryPayload;
   readonly resolve: (lsn: bigint) => void;
   readonly reject: (error: Error) => void;
 }
@@ -68,6 +70,9 @@ export class Log {
   private epochValue: bigint;
   private retiredBefore: bigint;
   private readonly lengthsPtr;
+  private readonly lengthView: DataView;
+  /** The ring's data and spill bytes: the ring never moves, so this view stays valid. */
+  private readonly ringBytes: Uint8Array;
 
   /** Use openLog(). */
   constructor(
@@ -91,6 +96,8 @@ export class Log {
     const lengths = core.allocateRegion(64);
     regions.push(lengths);
     this.lengthsPtr = lengths.ptr;
+    this.lengthView = new DataView(core.memory.buffer, lengths.ptr, 4);
+    this.ringBytes = new Uint8Array(core.memory.buffer, ring.dataPtr, ring.address.ringSizeBytes + ring.address.spillSizeBytes);
     const last = recovered.segments[recovered.segments.length - 1];
     if (last !== undefined) {
       const seed = last.header.frameSeed;
@@ -131,31 +138,31 @@ export class Log {
   }
 
   append(bytes: Uint8Array): Promise<bigint> {
-    return this.appendPayload(encodeRaw(bytes));
+    return this.appendPayload(rawPayload(bytes));
   }
 
   appendPut(key: Uint8Array, value: Uint8Array): Promise<bigint> {
-    return this.appendPayload(encodePut(key, value));
+    return this.appendPayload(putPayload(key, value));
   }
 
   appendDelete(key: Uint8Array): Promise<bigint> {
-    return this.appendPayload(encodeDelete(key));
+    return this.appendPayload(payloadOf(encodeDelete(key)));
   }
 
   appendCheckpoint(id: bigint): Promise<bigint> {
-    return this.appendPayload(encodeCheckpoint(id));
+    return this.appendPayload(payloadOf(encodeCheckpoint(id)));
   }
 
   /** Starts the next epoch: the barrier carries the new epoch number. */
   appendEpochBarrier(): Promise<bigint> {
     this.checkUsable();
     this.epochValue += 1n;
-    return this.appendPayload(encodeEpochBarrier(this.epochValue));
+    return this.appendPayload(payloadOf(encodeEpochBarrier(this.epochValue)));
   }
 
   /** A commit marker: named source offsets (a Map or a record) and an optional i64 watermark. */
   appendCommit(offsets: ReadonlyMap<string, bigint> | Record<string, bigint>, watermark?: bigint): Promise<bigint> {
-    return this.appendPayload(encodeCommit(offsets, watermark));
+    return this.appendPayload(payloadOf(encodeCommit(offsets, watermark)));
   }
 
   /** Resolves when everything appended before the call is durable, in every durability mode. */
@@ -169,10 +176,10 @@ export class Log {
     await this.waiters.wait("durable", target, this.nextLsnValue - 1n);
   }
 
-  private appendPayload(payload: Uint8Array): Promise<bigint> {
+  private appendPayload(payload: EntryPayload): Promise<bigint> {
     this.checkUsable();
-    if (payload.byteLength - 1 > this.options.entrySizeMax) {
-      return Promise.reject(new InvalidArgumentError(`an entry is at most ${this.options.entrySizeMax} bytes (entrySizeMax); got ${payload.byteLength - 1}`));
+    if (payload.size - 1 > this.options.entrySizeMax) {
+      return Promise.reject(new InvalidArgumentError(`an entry is at most ${this.options.entrySizeMax} bytes (entrySizeMax); got ${payload.size - 1}`));
     }
     if (this.backlog.length === 0) {
       const lsn = this.tryFrame(payload);
@@ -200,8 +207,8 @@ export class Log {
   }
 
   /** Frames the payload into the ring if it fits now (rotating first if due); returns its LSN or null. */
-  private tryFrame(payload: Uint8Array): bigint | null {
-    const frameSize = 8 + payload.byteLength;
+  private tryFrame(payload: EntryPayload): bigint | null {
+    const frameSize = 8 + payload.size;
     const rotate = this.segment.entries > 0 && this.segment.size + frameSize > this.options.segmentSizeMax;
     if (this.ring.freeBytes() < frameSize + (rotate ? SEGMENT_HEADER_SIZE : 0)) return null;
     if (rotate && !this.startSegment()) return null;
@@ -242,28 +249,28 @@ export class Log {
     while (this.backlog.length > 0) await this.waiters.wait("written", this.ring.written + 1n, 0n).catch(() => undefined);
   }
 
-  /** Copies bytes into the ring at the stream's head; a wrap spills past the end and is copied back. */
-  private placeBytes(bytes: Uint8Array, frame: boolean): void {
+  /**
+   * Writes `size` bytes into the ring at the stream's head (the frame header, when `frame`, is
+   * 8 bytes in front of them). A frame that runs past the ring's end lands in the spill area
+   * and its overflow is copied to the ring's start, so the core always encodes contiguous bytes.
+   */
+  private placeBytes(size: number, write: (target: Uint8Array, at: number) => void, frame: boolean): void {
     const index = this.ring.indexOf(this.positionValue);
-    const at = this.ring.dataPtr + index;
-    const u8 = this.core.context.u8;
-    const size = (frame ? 8 : 0) + bytes.byteLength;
-    u8.set(bytes, at + (frame ? 8 : 0));
+    const total = (frame ? 8 : 0) + size;
+    write(this.ringBytes, index + (frame ? 8 : 0));
     if (frame) {
-      new DataView(u8.buffer, this.lengthsPtr, 4).setUint32(0, bytes.byteLength, true);
-      this.core.encodeFramesAt(asPtr(at), this.lengthsPtr, 1, this.segment.seed);
+      this.lengthView.setUint32(0, size, true);
+      this.core.encodeFramesAt(asPtr(this.ring.dataPtr + index), this.lengthsPtr, 1, this.segment.seed);
     }
-    const overflow = index + size - this.ring.address.ringSizeBytes;
-    if (overflow > 0) {
-      const end = this.ring.dataPtr + this.ring.address.ringSizeBytes;
-      u8.copyWithin(this.ring.dataPtr, end, end + overflow);
-    }
-    this.positionValue += BigInt(size);
-    this.segment.size += size;
+    const ringSize = this.ring.address.ringSizeBytes;
+    const overflow = index + total - ringSize;
+    if (overflow > 0) this.ringBytes.copyWithin(0, ringSize, ringSize + overflow);
+    this.positionValue += BigInt(total);
+    this.segment.size += total;
   }
 
-  private placeFrame(payload: Uint8Array): void {
-    this.placeBytes(payload, true);
+  private placeFrame(payload: EntryPayload): void {
+    this.placeBytes(payload.size, (target, at) => payload.writeTo(target, at), true);
     this.segment.entries += 1;
   }
 
@@ -277,7 +284,7 @@ export class Log {
     this.segment = { id, baseOffset: this.positionValue, seed: frameSeedOf(this.core, id, 1n), size: 0, entries: 0 };
     this.segments.push({ id, baseLsn: this.nextLsnValue });
     this.nextSegmentId += 1n;
-    this.placeBytes(header, false);
+    this.placeBytes(header.byteLength, (target, at) => target.set(header, at), false);
     return true;
   }
 
@@ -314,7 +321,7 @@ export class Log {
     if (typeof lsn !== "bigint" || lsn < 1n || lsn > this.nextLsnValue) {
       throw new InvalidArgumentError(`truncateBefore takes an LSN in 1..${this.nextLsnValue}; got ${String(lsn)}`);
     }
-    await this.appendPayload(encodeTruncate(lsn));
+    await this.appendPayload(payloadOf(encodeTruncate(lsn)));
     await this.sync();
     if (lsn > this.retiredBefore) this.retiredBefore = lsn;
     const removed: string[] = [];
