@@ -1,3 +1,22 @@
-// spacelog/sim: the simulated disk (DESIGN section 8). Its API arrives with the log issue; the
-// subpath resolves now so that imports written against it do not move later.
-export {};
+// spacelog/sim: the simulated disk (DESIGN section 8). A seeded PRNG decides every latency, fault
+// and crash outcome; time is virtual; one seed gives one trace hash on Node, Bun and Deno.
+//
+//   const disk = new SimDisk({ prng: new Prng(seed), faults: { writeEioProbability: 0.01 } });
+//   const io = createSimIo(core, disk);      // a StorageIo of kind "sim"
+//   ... run the log over io ...
+//   disk.crash("random-prefix");             // power loss; io is dead now
+//   const reopened = createSimIo(core, disk); // the restarted process
+export { Prng } from "./prng.js";
+export { type Clock, VirtualClock } from "./virtual-clock.js";
+export { TraceHash, SimTrace } from "./trace-hash.js";
+export { SimDisk, type SimDone, SIM_IN_FLIGHT_MAX } from "./sim-disk.js";
+export {
+  type SimDiskOptions, type SimHandle, type SimLatency, type SimOpenOptions, SIM_LATENCY_DEFAULT, simIoError,
+} from "./sim-file-system.js";
+export { CRASH_MODELS, type CrashModel, type CrashLanding, isCrashModel } from "./sim-crash.js";
+export {
+  type SimFaults, type SimFaultRule, type SimFaultOp, type SimFaultKind, SIM_FAULTS_NONE, checkFaults,
+} from "./sim-faults.js";
+export { SECTOR_SIZE } from "./sim-inode.js";
+export { normalizePath } from "./sim-paths.js";
+export { SimIo, createSimIo } from "./sim-io.js";
