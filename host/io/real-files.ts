@@ -128,13 +128,15 @@ export class RealFiles {
       throw ioErrorOf(`create ${path}`, error);
     }
     try {
-      fs.writeSync(fd, bytes, 0, bytes.byteLength, 0);
+      // A short write continues with the rest: the file exists only whole, or not at all.
+      for (let done = 0; done < bytes.byteLength;) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done, done);
       fs.fsyncSync(fd);
     } catch (error) {
-      throw ioErrorOf(`write ${path}`, error);
-    } finally {
       fs.closeSync(fd);
+      fs.rmSync(path, { force: true });
+      throw ioErrorOf(`write ${path}`, error);
     }
+    fs.closeSync(fd);
     return true;
   }
 

@@ -15,6 +15,7 @@ export class CrashingIo implements StorageIo {
   readonly kind = "sim" as const;
   private steps = 0;
   private crashed = false;
+  private disposed = false;
 
   constructor(private readonly inner: SimIo, private readonly crashAt: number, private readonly model: CrashModel) {}
 
@@ -24,6 +25,13 @@ export class CrashingIo implements StorageIo {
 
   get hasCrashed(): boolean {
     return this.crashed;
+  }
+
+  /** Crashes the disk now (the process is killed between two I/O calls). */
+  crashNow(): void {
+    if (this.crashed) return;
+    this.crashed = true;
+    this.inner.disk.crash(this.model);
   }
 
   /** Counts a call; crashes the disk when the count reaches crashAt. */
@@ -60,6 +68,10 @@ export class CrashingIo implements StorageIo {
   pollCompletions(out: IoCompletion[]): number { this.step(); return this.inner.pollCompletions(out); }
   pendingCount(): number { return this.inner.pendingCount(); }
   awaitCompletion(): Promise<void> { this.step(); return this.inner.awaitCompletion(); }
-  /** Releases the completion table; allowed after the crash (the process's memory is gone). */
-  dispose(): void { this.inner.dispose(); }
+  /** Releases the completion table, once; allowed after the crash (the process's memory is gone). */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.inner.dispose();
+  }
 }

@@ -112,17 +112,24 @@ export class SimIo implements StorageIo {
     }
   }
 
-  /** As RealFiles.createSmallFile: create-exclusive, one write (its count unchecked, as there), fsync, close. */
+  /**
+   * As RealFiles.createSmallFile: create-exclusive, write all of it (a short write continues with
+   * the rest), fsync, close. A failure removes the partial file and throws, so the file exists
+   * only whole.
+   */
   createSmallFile(path: string, bytes: Uint8Array): boolean {
     this.checkAlive();
     if (this.disk.exists(path)) return false;
     const handle = this.disk.open(path, { create: true, exclusive: true });
     try {
-      if (bytes.byteLength > 0) this.disk.writeNow(handle, bytes, 0);
+      for (let done = 0; done < bytes.byteLength;) done += this.disk.writeNow(handle, bytes.subarray(done), done);
       this.disk.sync(handle);
-    } finally {
+    } catch (error) {
       this.disk.close(handle);
+      this.disk.unlink(path);
+      throw error;
     }
+    this.disk.close(handle);
     return true;
   }
 

@@ -11,6 +11,7 @@ import { type Core } from "../core/index.js";
 import { isSpacelogError } from "../errors.js";
 import { type Log, openLog } from "../wal/index.js";
 import { type DurabilityOption } from "../wal/durability.js";
+import { decodeSegmentHeader } from "../wal/segment-format.js";
 import { CrashingIo, SimulatedCrash } from "./crashing-io.js";
 import { Prng } from "./prng.js";
 import { CRASH_MODELS, type CrashModel } from "./sim-crash.js";
@@ -29,6 +30,8 @@ export interface SimulateLogOptions {
   readonly crashModel?: CrashModel;
   /** Faults for the disk; otherwise the seed decides whether to inject some. */
   readonly faults?: SimFaults;
+  /** Receives one line per lifetime event (open, recovery report, failure, crash), for debugging a seed. */
+  readonly trace?: (line: string) => void;
 }
 
 export interface SimulateLogResult {
@@ -87,11 +90,29 @@ class LogSimulation {
     const faults: SimFaults = options.faults ?? (this.prng.chance(0.3)
       ? { writeEioProbability: 0.01, writeShortProbability: 0.01, writeEnospcProbability: 0.005, datasyncEioProbability: 0.01 }
       : {});
-    this.disk = new SimDisk({ prng: this.prng.fork("disk"), faults });
+    this.disk = new SimDisk({ prng: this.prng.fork("disk"), faults, traceLinesMax: process.env["SPACELOG_SIM_TRACE"] === "1" ? 100_000 : 0 });
+  }
+
+  private note(line: string): void {
+    this.options.trace?.(line);
   }
 
   fail(message: string): never {
+    this.note(`disk at failure: ${this.describeDisk()}`);
+    if (process.env["SPACELOG_SIM_TRACE"] === "1") for (const line of this.disk.traceLines()) this.note(`  trace: ${line}`);
     throw new SimulationFailure(this.options.seed, message);
+  }
+
+  /** The log directory as the disk holds it now: each segment's size and header fields. */
+  private describeDisk(): string {
+    const lines: string[] = [];
+    for (const name of this.disk.exists(LOG_DIR) ? this.disk.list(LOG_DIR) : []) {
+      const bytes = this.disk.liveBytes(`${LOG_DIR}/${name}`) ?? new Uint8Array(0);
+      const header = decodeSegmentHeader(this.options.core, bytes);
+      const fields = typeof header === "string" ? header : `base ${header.baseOffset} lsn ${header.baseLsn}`;
+      lines.push(`${name} ${bytes.byteLength} B (${fields})`);
+    }
+    return lines.join("; ");
   }
 
   async run(): Promise<SimulateLogResult> {
@@ -117,16 +138,23 @@ class LogSimulation {
 
   /** One process lifetime: open (recover and check), work, then crash at a random I/O step. */
   private async lifetime(): Promise<void> {
-    const io = new CrashingIo(createSimIo(this.options.core, this.disk), 1 + this.prng.below(400), this.crashModel);
+    const crashAt = 1 + this.prng.below(400);
+    const io = new CrashingIo(createSimIo(this.options.core, this.disk), crashAt, this.crashModel);
+    this.note(`lifetime: crash at I/O step ${crashAt} (${this.crashModel}), ${this.history.length} entries so far`);
     let log: Log | null = null;
     try {
       log = await openLog(LOG_DIR, this.logOptions(io));
+      this.note(`open: ${JSON.stringify(log.recovery)} position ${log.position} next LSN ${log.nextLsn}`);
       await this.checkRecovered(log);
       await this.work(log);
     } catch (error) {
       if (!expected(error)) throw error;
+      this.note(`stopped: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`);
     }
-    if (!io.hasCrashed) this.disk.crash(this.crashModel);
+    // The process dies here: the crashing I/O is marked dead first, so the old log's loop, still
+    // parked in the event loop, can never touch the restarted disk.
+    if (!io.hasCrashed) io.crashNow();
+    this.note(`crashed; attempted ${this.attempted.length}, acknowledged ${this.acked.size}`);
     log?.abandonAfterCrash(new SimulatedCrash("the process crashed"));
     io.dispose();
   }
@@ -187,6 +215,8 @@ class LogSimulation {
 
   /** Reopens without crashing, twice: both see the same entries; the second has nothing to repair. */
   private async finalCheck(): Promise<void> {
+    // The checks of recovery itself run on a healthy disk: faults have had their say already.
+    this.disk.setFaults({});
     const first = createSimIo(this.options.core, this.disk);
     let log: Log;
     try {
@@ -195,9 +225,12 @@ class LogSimulation {
       if (error instanceof Error && error.name === "CorruptLogError") this.fail(`the final recovery found corruption: ${error.message}`);
       throw error;
     }
+    this.note(`final open: ${log.position} next LSN ${log.nextLsn}`);
     await this.checkRecovered(log);
     const once = [...this.history];
+    this.note("final replay checked");
     await log.close();
+    this.note("final close");
     const second = await openLog(LOG_DIR, this.logOptions(new CrashingIo(createSimIo(this.options.core, this.disk), Number.MAX_SAFE_INTEGER, this.crashModel)));
     const report = second.recovery;
     if (report.tornTail !== null || report.removedTornSegments.length > 0 || report.salvaged !== null) {

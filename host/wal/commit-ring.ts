@@ -60,8 +60,8 @@ export interface SegmentStart {
 }
 
 export class CommitRing {
-  readonly i64: BigInt64Array;
-  readonly i32: Int32Array;
+  i64: BigInt64Array;
+  i32: Int32Array;
   readonly dataPtr: Ptr;
 
   constructor(readonly memory: WebAssembly.Memory, readonly address: RingAddress) {
@@ -70,6 +70,18 @@ export class CommitRing {
     this.i64 = new BigInt64Array(memory.buffer, address.ptr, 8);
     this.i32 = new Int32Array(memory.buffer, address.ptr, DATA_OFFSET / 4);
     this.dataPtr = asPtr(address.ptr + DATA_OFFSET);
+  }
+
+  /**
+   * Cuts this object off the shared memory before its region is reused: its control words move to
+   * a private buffer, in the Failed state. An I/O loop that still holds this object (a simulated
+   * process that "died" with its loop parked) can then never write into the region's next owner.
+   */
+  detach(): void {
+    const own = new SharedArrayBuffer(DATA_OFFSET);
+    this.i64 = new BigInt64Array(own, 0, 8);
+    this.i32 = new Int32Array(own, 0, DATA_OFFSET / 4);
+    Atomics.store(this.i32, RingWord.state, RingState.Failed);
   }
 
   static allocate(core: Core, geometry: RingGeometry): { ring: CommitRing; region: Region } {

@@ -70,7 +70,7 @@ export class IoLoop {
       if (state === RingState.Failed) return this.stop();
       if (this.ring.published > this.ring.written) {
         if (this.config.durability.kind === "sync") this.waker.linger(() => this.ring.published);
-        if (!(await this.writeTurn(this.ring.published))) return this.stop();
+        if (!(await this.writeTurn())) return this.stop();
         continue;
       }
       const syncRequests = Atomics.load(this.ring.i32, RingWord.syncRequests);
@@ -105,12 +105,16 @@ export class IoLoop {
    *   R1 a new segment's header is written, synced and its directory entry synced first;
    *   R2 a segment is synced whole before the next one gets a byte.
    */
-  private async writeTurn(published: bigint): Promise<boolean> {
+  private async writeTurn(): Promise<boolean> {
+    // Starts first, then the published offset: a start is pushed after every byte of the segment
+    // before it was published, so this order never plans bytes of a segment already retired.
     for (const start of this.ring.takeSegmentStarts()) this.segments.push({ ...start, file: null });
+    const published = this.ring.published;
     const pieces = planWrites(this.ring.written, published, this.segments);
     try {
-      for (let i = 0; i < pieces.length; i++) {
-        const piece = pieces[i] as WritePiece;
+      for (const piece of pieces) {
+        // R2, whether the rotation falls inside this turn or between two turns.
+        await this.syncAndCloseSegmentsBefore(piece.segmentId);
         const file = this.fileOf(piece.segmentId);
         let streamFrom = piece.streamFrom;
         if (piece.fileOffset === 0) {
@@ -123,7 +127,6 @@ export class IoLoop {
           streamFrom = headerEnd;
         }
         if (streamFrom < piece.streamTo) await this.writeRange(file, streamFrom, piece.streamTo, piece.fileOffset + Number(streamFrom - piece.streamFrom));
-        if (i < pieces.length - 1) await this.syncFiles([file]); // R2
       }
       this.ring.publishWritten(published);
       if (this.config.durability.kind === "sync") return await this.syncTurn(published);
@@ -150,7 +153,7 @@ export class IoLoop {
   private async syncTurn(upTo: bigint): Promise<boolean> {
     try {
       await this.syncFiles(this.segments.filter((s) => s.file !== null).map((s) => s.file as IoFile));
-      this.retireWrittenSegments();
+      this.retireSegmentsBelow(upTo);
       this.ring.publishDurable(upTo);
       this.progress();
       return true;
@@ -234,11 +237,26 @@ export class IoLoop {
     return segment.file;
   }
 
-  /** Closes segments the stream has moved past, once everything in them is synced. */
-  private retireWrittenSegments(): void {
+  /** Syncs every open segment older than `segmentId` (the stream has moved past them), then closes it. */
+  private async syncAndCloseSegmentsBefore(segmentId: bigint): Promise<void> {
+    const older = this.segments.filter((s) => s.segmentId < segmentId);
+    if (older.length === 0) return;
+    await this.syncFiles(older.filter((s) => s.file !== null).map((s) => s.file as IoFile));
+    const first = this.segments.find((s) => s.segmentId === segmentId);
+    assert(first !== undefined, "a piece names a known segment");
+    this.retireSegmentsBelow(first.streamOffset);
+  }
+
+  /**
+   * Closes segments the stream has moved past: those whose successor starts at or before `upTo`
+   * (every byte of them is below upTo, so written and, by the caller, synced).
+   */
+  private retireSegmentsBelow(upTo: bigint): void {
     while (this.segments.length > 1) {
       const oldest = this.segments[0];
-      assert(oldest !== undefined, "segments are dense");
+      const next = this.segments[1];
+      assert(oldest !== undefined && next !== undefined, "segments are dense");
+      if (next.streamOffset > upTo) return;
       if (oldest.file !== null) this.io.closeFile(oldest.file);
       this.segments.shift();
     }

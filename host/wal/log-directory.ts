@@ -4,6 +4,8 @@ import { NotALogError } from "../errors.js";
 import { type StorageIo } from "../io/storage-io.js";
 
 export const IDENTITY_FILE_NAME = "SPACELOG";
+/** The identity is written here, synced, then renamed over IDENTITY_FILE_NAME: it appears whole or not at all. */
+const IDENTITY_TEMP_NAME = "SPACELOG.tmp";
 const IDENTITY = "spacelog log 1\n";
 
 function parentOf(dir: string): string {
@@ -23,10 +25,12 @@ export function prepareLogDirectory(io: StorageIo, dir: string): void {
     if (identity !== IDENTITY) throw new NotALogError(`${dir} holds a spacelog file of another kind or version: ${JSON.stringify(identity.trim())}`);
     return;
   }
-  const foreign = names.filter((name) => name !== "LOCK");
+  if (names.includes(IDENTITY_TEMP_NAME)) io.removeFile(`${dir}/${IDENTITY_TEMP_NAME}`); // a crash mid-initialisation
+  const foreign = names.filter((name) => name !== "LOCK" && name !== IDENTITY_TEMP_NAME);
   if (foreign.length > 0) {
     throw new NotALogError(`${dir} is not a spacelog log directory (it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""})`);
   }
-  io.createSmallFile(`${dir}/${IDENTITY_FILE_NAME}`, new TextEncoder().encode(IDENTITY));
+  io.createSmallFile(`${dir}/${IDENTITY_TEMP_NAME}`, new TextEncoder().encode(IDENTITY));
+  io.renameFile(`${dir}/${IDENTITY_TEMP_NAME}`, `${dir}/${IDENTITY_FILE_NAME}`);
   io.syncDirectory(dir);
 }

@@ -12,6 +12,12 @@ export const EntryType = {
   EpochBarrier: 5,
   Commit: 6,
   Truncate: 7,
+  /**
+   * Not an entry (no LSN, never replayed): "every stream byte below `durable` was durable when
+   * this frame was written". Recovery uses it to tell damage to synced bytes (corruption) from
+   * a torn, unsynced tail (host/wal/recovery-table.ts).
+   */
+  SyncMark: 8,
 } as const;
 export type EntryType = (typeof EntryType)[keyof typeof EntryType];
 
@@ -139,6 +145,17 @@ export function encodeCheckpoint(id: bigint): Uint8Array {
 export function encodeEpochBarrier(epoch: bigint): Uint8Array {
   u64(epoch, "epoch");
   return withType(EntryType.EpochBarrier, 8, (view) => view.setBigUint64(0, epoch, true));
+}
+
+export function encodeSyncMark(durable: bigint): Uint8Array {
+  u64(durable, "durable offset");
+  return withType(EntryType.SyncMark, 8, (view) => view.setBigUint64(0, durable, true));
+}
+
+/** The durable offset a sync mark payload carries, or undefined if it is not a well-formed mark. */
+export function syncMarkOf(payload: Uint8Array): bigint | undefined {
+  if (payload.byteLength !== 9 || payload[0] !== EntryType.SyncMark) return undefined;
+  return new DataView(payload.buffer, payload.byteOffset + 1, 8).getBigUint64(0, true);
 }
 
 export function encodeTruncate(beforeLsn: bigint): Uint8Array {

@@ -8,7 +8,7 @@ import { type StorageIo } from "../io/storage-io.js";
 import { EntryType, decodeEntry } from "./log-entry.js";
 import { type HeaderState, type RecoveryAction, decideRecovery } from "./recovery-table.js";
 import { SEGMENT_HEADER_SIZE, type SegmentHeader, decodeSegmentHeader, segmentFileName, segmentIdOfName } from "./segment-format.js";
-import { scanSegmentFrames, validFrameAfter } from "./segment-scan.js";
+import { durableProofAfter, scanSegmentFrames } from "./segment-scan.js";
 
 export interface RecoveredSegment {
   readonly header: SegmentHeader;
@@ -90,14 +90,15 @@ class Recovery {
     const header = headerState(this.core, bytes);
     const rest = bytes.subarray(Math.min(bytes.byteLength, SEGMENT_HEADER_SIZE));
     if (typeof header === "string") {
-      const row = decideRecovery({ header, stop: "clean", validAfter: false, restNonZero: rest.some((b) => b !== 0), last });
+      const row = decideRecovery({ header, stop: "clean", provenDurable: false, restNonZero: rest.some((b) => b !== 0), last });
       return this.apply(row.action, file, 0, `segment header ${header} (${row.label}: ${row.why})`, bytes.byteLength);
     }
     const scan = scanSegmentFrames(this.core, rest, header.frameSeed);
     const clean = scan.stop === "End" || scan.stop === "ZeroTail";
-    const validAfter = !clean && validFrameAfter(this.core, rest, scan.stopOffset + 1, header.frameSeed);
-    const row = decideRecovery({ header: "valid", stop: clean ? "clean" : "bad", validAfter, restNonZero: true, last });
     const stopInFile = SEGMENT_HEADER_SIZE + scan.stopOffset;
+    const stopStream = header.baseOffset + BigInt(stopInFile);
+    const provenDurable = !clean && durableProofAfter(this.core, rest, scan.stopOffset + 1, header.frameSeed, stopStream);
+    const row = decideRecovery({ header: "valid", stop: clean ? "clean" : "bad", provenDurable, restNonZero: true, last });
     const previous = this.segments[this.segments.length - 1];
     if (previous !== undefined && !this.joins(previous, header)) {
       return this.apply("corrupt", file, 0, `segment does not continue the previous one (stream ${header.baseOffset}, LSN ${header.baseLsn})`, bytes.byteLength);
@@ -113,7 +114,8 @@ class Recovery {
     }
     // Salvage keeps the frames before the stop: the segment stays, cut there.
     this.collectMarkers(rest, scan.frames);
-    this.segments.push({ header, size: stopInFile, entryCount: scan.frames.length });
+    const entryCount = scan.frames.filter((frame) => frame.type !== EntryType.SyncMark).length;
+    this.segments.push({ header, size: stopInFile, entryCount });
     return goOn;
   }
 

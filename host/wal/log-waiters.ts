@@ -84,7 +84,12 @@ export class LogWaiters {
 
   /** Called whenever a watermark may have moved. */
   check(): void {
-    if (this.failure !== null) return this.settleClosed();
+    if (this.failure !== null) {
+      // A wait added after the failure is rejected like the ones before it.
+      this.durable.rejectAll(this.failure);
+      this.written.rejectAll(this.failure);
+      return this.settleClosed();
+    }
     // Read the wake word before the watermarks: a wake-up after this read changes the word, so
     // the watch below returns at once instead of sleeping through it.
     const seen = Atomics.load(this.ring.i32, RingWord.wakeWriters);

@@ -14,7 +14,8 @@ import { DirectoryLock, processOwnerAlive } from "./directory-lock.js";
 import { type IoLoopConfig, IoLoop } from "./io-loop.js";
 import { type IoWorkerData } from "./io-worker.js";
 import {
-  type EntryPayload, decodeEntry, encodeCheckpoint, encodeCommit, encodeDelete, encodeEpochBarrier, encodeTruncate, payloadOf, putPayload, rawPayload,
+  type EntryPayload, EntryType, decodeEntry, encodeCheckpoint, encodeCommit, encodeDelete, encodeEpochBarrier, encodeSyncMark, encodeTruncate,
+  payloadOf, putPayload, rawPayload,
 } from "./log-entry.js";
 import { failedCallError, failureOfRing } from "./log-failure.js";
 import { prepareLogDirectory } from "./log-directory.js";
@@ -27,6 +28,8 @@ import { SEGMENT_HEADER_SIZE, SegmentKind, decodeSegmentHeader, encodeSegmentHea
 import { scanSegmentFrames } from "./segment-scan.js";
 
 const WORKER_ARENA_SIZE = 4 * CORE_SCRATCH_SIZE;
+/** A sync mark's frame: 8 header bytes, the type byte, the durable offset (u64). */
+const SYNC_MARK_FRAME_SIZE = 8 + 1 + 8;
 
 interface ActiveSegment {
   readonly id: bigint;
@@ -69,6 +72,8 @@ export class Log {
   private positionValue: bigint;
   private epochValue: bigint;
   private retiredBefore: bigint;
+  /** The durable offset the last sync mark recorded (docs/FORMAT.md "Sync marks"). */
+  private markedDurable = -1n;
   private readonly lengthsPtr;
   private readonly lengthView: DataView;
   /** The ring's data and spill bytes: the ring never moves, so this view stays valid. */
@@ -208,10 +213,18 @@ export class Log {
 
   /** Frames the payload into the ring if it fits now (rotating first if due); returns its LSN or null. */
   private tryFrame(payload: EntryPayload): bigint | null {
-    const frameSize = 8 + payload.size;
+    const durable = this.ring.durable;
+    const mark = durable > this.markedDurable;
+    const frameSize = 8 + payload.size + (mark ? SYNC_MARK_FRAME_SIZE : 0);
     const rotate = this.segment.entries > 0 && this.segment.size + frameSize > this.options.segmentSizeMax;
     if (this.ring.freeBytes() < frameSize + (rotate ? SEGMENT_HEADER_SIZE : 0)) return null;
     if (rotate && !this.startSegment()) return null;
+    if (mark) {
+      // Whenever the durable offset has moved since the last mark, say so in the stream: it lets
+      // recovery prove that a damaged frame below it was synced (corruption, not a torn tail).
+      this.placeBytes(SYNC_MARK_FRAME_SIZE - 8, (target, at) => target.set(encodeSyncMark(durable), at), true);
+      this.markedDurable = durable;
+    }
     this.placeFrame(payload);
     const lsn = this.nextLsnValue;
     this.nextLsnValue += 1n;
@@ -299,11 +312,12 @@ export class Log {
       if (typeof header === "string") break;
       const rest = bytes.subarray(SEGMENT_HEADER_SIZE);
       const scan = scanSegmentFrames(this.core, rest, header.frameSeed);
-      for (let i = 0; i < scan.frames.length; i++) {
-        const frame = scan.frames[i] as { offset: number; payloadLength: number };
+      let lsn = header.baseLsn - 1n;
+      for (const frame of scan.frames) {
         const end = header.baseOffset + BigInt(SEGMENT_HEADER_SIZE + frame.offset + 8 + frame.payloadLength);
         if (end > upTo) return;
-        const lsn = header.baseLsn + BigInt(i);
+        if (frame.type === EntryType.SyncMark) continue; // not an entry: no LSN, never replayed
+        lsn += 1n;
         if (lsn < from || lsn < this.retiredBefore) continue;
         const entry = decodeEntry(rest.subarray(frame.offset + 8, frame.offset + 8 + frame.payloadLength));
         assert(entry !== "malformed", `entry ${lsn} passed its CRC but does not decode: a writer bug`);
@@ -370,6 +384,21 @@ export class Log {
     this.coldIo.dispose();
     for (const region of this.regions) this.core.releaseRegion(region);
     if (failure !== null && !(failure instanceof StoreFailedError)) throw failure;
+  }
+
+  /**
+   * For the simulator: the process this log lived in died (a simulated crash). Releases its
+   * memory, rejects its waiters, and does no I/O at all: the disk is as the crash left it.
+   */
+  abandonAfterCrash(error: Error): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    if (this.ring.state !== RingState.Failed) this.ring.fail(FailureKind.Sync, 5);
+    this.failure ??= error;
+    this.waiters.check();
+    for (const item of this.backlog.splice(0)) item.reject(error);
+    this.ring.detach();
+    for (const region of this.regions) this.core.releaseRegion(region);
   }
 
   private checkUsable(): void {

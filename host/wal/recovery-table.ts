@@ -11,14 +11,17 @@
 //   header  valid | empty (size 0, or < 64 bytes all zero) | torn (< 64 bytes, not all zero)
 //           | invalid (>= 64 bytes that do not verify)
 //   stop    clean (End, ZeroTail) | bad (Torn, Crc, Length)   — where the frame scan stopped
-//   after   a valid frame exists somewhere after the stop (same seed, same segment)
+//   proven  a valid sync mark after the stop says the stop's offset was already durable when the
+//           mark was written (so the bad frame is damage to synced bytes, not an unsynced tail)
 //   rest    bytes after the 64-byte header are not all zero
 //   last    this is the last segment
 //
 //   @A header valid, stop clean                      -> accept (a zero tail in the last segment is cut)
-//   @B header valid, stop bad, !after, last          -> torn tail: cut at the stop, report
-//   @C header valid, stop bad, after                 -> corrupt: a bad frame followed by valid frames
-//   @D header valid, stop bad, !after, !last         -> corrupt: R2 made this segment whole before the next began
+//   @B header valid, stop bad, !proven, last         -> torn tail: cut at the stop, report (valid-looking
+//                                                      frames after it were never known durable: a torn
+//                                                      sector in the unsynced tail lets later ones survive)
+//   @C header valid, stop bad, proven                -> corrupt: a bad frame where the log was durable
+//   @D header valid, stop bad, !proven, !last        -> corrupt: R2 made this segment whole before the next began
 //   @E header empty|torn, last                       -> torn creation: remove the file, report
 //   @F header empty|torn, !last                      -> corrupt: R1 made this header durable before the next segment
 //   @G header invalid, last, !rest                   -> torn creation (a garbage sector in an unsynced header): remove, report
@@ -33,7 +36,7 @@ export interface SegmentFacts {
   readonly header: HeaderState;
   /** Meaningful only when header is "valid". */
   readonly stop: StopState;
-  readonly validAfter: boolean;
+  readonly provenDurable: boolean;
   readonly restNonZero: boolean;
   readonly last: boolean;
 }
@@ -49,9 +52,9 @@ export interface RecoveryRow {
 
 export const recoveryRows: readonly RecoveryRow[] = [
   { label: "@A", action: "accept", why: "clean end", matches: (f) => f.header === "valid" && f.stop === "clean" },
-  { label: "@B", action: "cut-torn-tail", why: "the writer died mid-frame in the last segment", matches: (f) => f.header === "valid" && f.stop === "bad" && !f.validAfter && f.last },
-  { label: "@C", action: "corrupt", why: "a bad frame followed by valid frames", matches: (f) => f.header === "valid" && f.stop === "bad" && f.validAfter },
-  { label: "@D", action: "corrupt", why: "a bad frame in a segment that was synced whole before the next one began", matches: (f) => f.header === "valid" && f.stop === "bad" && !f.validAfter && !f.last },
+  { label: "@B", action: "cut-torn-tail", why: "the writer died mid-frame in the last segment's unsynced tail", matches: (f) => f.header === "valid" && f.stop === "bad" && !f.provenDurable && f.last },
+  { label: "@C", action: "corrupt", why: "a bad frame where a later sync mark shows the log was durable", matches: (f) => f.header === "valid" && f.stop === "bad" && f.provenDurable },
+  { label: "@D", action: "corrupt", why: "a bad frame in a segment that was synced whole before the next one began", matches: (f) => f.header === "valid" && f.stop === "bad" && !f.provenDurable && !f.last },
   { label: "@E", action: "remove-torn-segment", why: "the last segment's creation was cut short", matches: (f) => (f.header === "empty" || f.header === "torn") && f.last },
   { label: "@F", action: "corrupt", why: "a missing or cut header in a segment that was synced before the next one began", matches: (f) => (f.header === "empty" || f.header === "torn") && !f.last },
   { label: "@G", action: "remove-torn-segment", why: "an unverifiable header with nothing after it in the last segment", matches: (f) => f.header === "invalid" && f.last && !f.restNonZero },

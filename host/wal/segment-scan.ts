@@ -2,6 +2,7 @@
 // array fills), and the search for a valid frame after a stop, which tells a torn tail from
 // corruption.
 import { type Core, type FrameScan, type ScannedFrame, type ScanStopName, asPtr } from "../core/index.js";
+import { syncMarkOf } from "./log-entry.js";
 
 const SCAN_CAPACITY = 65536;
 const SCAN_RECORD_SIZE = 16;
@@ -34,16 +35,21 @@ export function scanSegmentFrames(core: Core, bytes: Uint8Array, seed: number): 
 }
 
 /**
- * Whether any offset after `from` starts a frame that verifies with `seed`. Only offsets whose
- * length field is plausible (1..rest) pay for a CRC, so the search is about linear.
+ * Looks after a stop for proof that the stop's offset was durable: a valid sync mark, anywhere
+ * after it, whose durable offset is above `stopStreamOffset`. Every offset is tried as a frame
+ * start; only plausible lengths pay for a CRC, so the search is about linear.
  */
-export function validFrameAfter(core: Core, bytes: Uint8Array, from: number, seed: number): boolean {
+export function durableProofAfter(core: Core, bytes: Uint8Array, from: number, seed: number, stopStreamOffset: bigint): boolean {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let offset = from; offset + 9 <= bytes.byteLength; offset++) {
     const length = view.getUint32(offset, true);
-    if (length === 0 || length > bytes.byteLength - offset - 8) continue;
-    const scan = core.scanFrames(bytes.subarray(offset, offset + 8 + length), seed);
-    if (scan.frames.length === 1) return true;
+    if (length !== SYNC_MARK_PAYLOAD_SIZE) continue;
+    const frame = bytes.subarray(offset, offset + 8 + length);
+    if (frame.byteLength < 8 + length || core.scanFrames(frame, seed).frames.length !== 1) continue;
+    const durable = syncMarkOf(frame.subarray(8));
+    if (durable !== undefined && durable > stopStreamOffset) return true;
   }
   return false;
 }
+
+const SYNC_MARK_PAYLOAD_SIZE = 9;
