@@ -32,7 +32,7 @@ export const RingWord = {
 } as const;
 
 export const RingState = { Running: 0, CloseRequested: 1, Closed: 2, Failed: 3 } as const;
-export const FailureKind = { None: 0, Write: 1, Sync: 2, Open: 3 } as const;
+export const FailureKind = { None: 0, Write: 1, Sync: 2, Open: 3, ShortWrite: 4 } as const;
 
 const SEGMENT_STARTS_OFFSET = 128;
 export const SEGMENT_STARTS_MAX = 256;

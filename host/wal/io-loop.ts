@@ -207,8 +207,8 @@ export class IoLoop {
     } catch {
       // The log fails either way, and recovery cuts whatever this truncate could not.
     }
-    const errno = completion.errno === "" ? "EIO" : completion.errno; // a short write carries no errno
-    this.ring.fail(FailureKind.Write, -errnoNumber(errno));
+    if (completion.errno === "") this.ring.fail(FailureKind.ShortWrite, -errnoNumber("EIO")); // a short write carries no errno
+    else this.ring.fail(FailureKind.Write, -errnoNumber(completion.errno));
     this.progress();
     throw new TurnFailed();
   }

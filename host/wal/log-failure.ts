@@ -12,6 +12,9 @@ export function failureOfRing(ring: CommitRing, dir: string): Error {
   if (kind === FailureKind.Write) {
     return new IoError(`${dir}: a log write failed (${errno}); it was rolled back and nothing of it acknowledged`, errno);
   }
+  if (kind === FailureKind.ShortWrite) {
+    return new IoError(`${dir}: a log write was short (the OS wrote fewer bytes than asked); it was rolled back and nothing of it acknowledged`, errno);
+  }
   if (kind === FailureKind.Open) return new IoError(`${dir}: a segment file could not be created (${errno})`, errno);
   return new StoreFailedError(`${dir}: fdatasync failed (${errno}); the log refuses further writes and is never synced again. Reopen to recover what was durable.`);
 }
