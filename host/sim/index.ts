@@ -20,3 +20,5 @@ export {
 export { SECTOR_SIZE } from "./sim-inode.js";
 export { normalizePath } from "./sim-paths.js";
 export { SimIo, createSimIo } from "./sim-io.js";
+export { simulateLog, SimulationFailure, type SimulateLogOptions, type SimulateLogResult } from "./simulate-log.js";
+export { CrashingIo, SimulatedCrash } from "./crashing-io.js";
