@@ -21,7 +21,7 @@ import { type CommitRing, FailureKind, RingState, RingWord, type SegmentStart } 
 import { type Durability } from "./durability.js";
 import { type LoopWaker } from "./loop-waker.js";
 import { SEGMENT_HEADER_SIZE, segmentFileName } from "./segment-format.js";
-import { type WritePiece, planWrites } from "./write-plan.js";
+import { planWrites } from "./write-plan.js";
 
 export interface IoLoopConfig {
   readonly dir: string;

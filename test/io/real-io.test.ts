@@ -6,16 +6,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CompletionOutcome, loadCore, type Core } from "../../host/core/index.js";
 import { createRealIo } from "../../host/io/create-io.js";
-import { type IoCompletion, type StorageIo } from "../../host/io/storage-io.js";
+import { type StorageIo } from "../../host/io/storage-io.js";
+import { drainCompletions } from "./drain-completions.js";
 
-async function drain(io: StorageIo, count: number): Promise<IoCompletion[]> {
-  const out: IoCompletion[] = [];
-  while (out.length < count) {
-    await io.awaitCompletion();
-    io.pollCompletions(out);
-  }
-  return out;
-}
+const drain = drainCompletions;
 
 for (const kind of ["sync", "threadpool"] as const) {
   describe(`io: ${kind} backend on real files`, () => {

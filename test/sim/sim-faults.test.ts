@@ -9,15 +9,9 @@ import { SECTOR_SIZE } from "../../host/sim/sim-inode.js";
 import { type SimIo, createSimIo } from "../../host/sim/sim-io.js";
 import { sharedCore } from "../core/core-suite.js";
 import { datasyncAndWait, filled, randomBytes, seededDisk, testSeeds, withSeed, writeAndWait } from "./sim-fixtures.js";
+import { drainCompletions } from "../io/drain-completions.js";
 
-async function drain(io: StorageIo, count: number): Promise<IoCompletion[]> {
-  const out: IoCompletion[] = [];
-  while (out.length < count) {
-    await io.awaitCompletion();
-    io.pollCompletions(out);
-  }
-  return out;
-}
+const drain = drainCompletions;
 
 /** Submits one write and returns its completion and the table's outcome for it. */
 async function writeThrough(io: StorageIo, file: IoFile, bytes: Uint8Array, position: number): Promise<{ completion: IoCompletion; outcome: CompletionOutcome }> {

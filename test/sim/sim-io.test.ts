@@ -4,22 +4,16 @@
 import { expect } from "chai";
 import { constants } from "../../host/assert.js";
 import { CompletionOutcome, type Core } from "../../host/core/index.js";
-import { type IoCompletion, type StorageIo } from "../../host/io/storage-io.js";
+import { type IoCompletion } from "../../host/io/storage-io.js";
 import { type SimDisk } from "../../host/sim/sim-disk.js";
 import { type SimIo, createSimIo } from "../../host/sim/sim-io.js";
 import { sharedCore } from "../core/core-suite.js";
 import { filled, seededDisk, testSeeds, withSeedAsync } from "./sim-fixtures.js";
+import { drainCompletions } from "../io/drain-completions.js";
 
 const LIMITS = { opsMax: 64, filesMax: 8 };
 
-async function drain(io: StorageIo, count: number): Promise<IoCompletion[]> {
-  const out: IoCompletion[] = [];
-  while (out.length < count) {
-    await io.awaitCompletion();
-    io.pollCompletions(out);
-  }
-  return out;
-}
+const drain = drainCompletions;
 
 function expectAssertion(call: () => unknown, what: RegExp): void {
   expect(call).to.throw().that.satisfies((error: { code?: string; message?: string }) => error.code === "SPACELOG_ASSERTION" && what.test(error.message ?? ""));

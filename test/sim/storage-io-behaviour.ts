@@ -7,6 +7,7 @@ import { CompletionOutcome, type Core } from "../../host/core/index.js";
 import { type IoLimits } from "../../host/io/create-io.js";
 import { type IoCompletion, type StorageIo } from "../../host/io/storage-io.js";
 import { sharedCore } from "../core/core-suite.js";
+import { drainCompletions } from "../io/drain-completions.js";
 
 export interface IoFixture {
   readonly io: StorageIo;
@@ -19,14 +20,7 @@ export type IoFixtureFactory = (core: Core, limits: IoLimits) => IoFixture;
 
 const LIMITS: IoLimits = { opsMax: 64, filesMax: 8 };
 
-async function drain(io: StorageIo, count: number): Promise<IoCompletion[]> {
-  const out: IoCompletion[] = [];
-  while (out.length < count) {
-    await io.awaitCompletion();
-    io.pollCompletions(out);
-  }
-  return out;
-}
+const drain = drainCompletions;
 
 async function completeAll(io: StorageIo, count: number): Promise<IoCompletion[]> {
   const done = await drain(io, count);
