@@ -6,6 +6,9 @@ import { readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Mocha from "mocha";
+import { loadCore } from "../host/core/index.js";
+import { simulateLog } from "../host/sim/simulate-log.js";
+import { TRACE_HASH_SEEDS } from "./core/log-runtime-checks.js";
 
 const testDir = dirname(fileURLToPath(import.meta.url)); // dist/test
 const projectDir = join(testDir, "..", "..");
@@ -38,13 +41,22 @@ async function runMocha(): Promise<Tally> {
   });
 }
 
-function runOtherRuntime(runtime: "bun" | "deno"): Promise<Tally> {
+/** Node's trace hashes for the seeds the other runtimes must reproduce. */
+async function nodeTraceHashes(): Promise<string> {
+  const core = await loadCore();
+  const hashes: string[] = [];
+  for (const seed of TRACE_HASH_SEEDS) hashes.push(String((await simulateLog({ seed, core })).traceHash));
+  return JSON.stringify(hashes);
+}
+
+function runOtherRuntime(runtime: "bun" | "deno", traceHashes: string): Promise<Tally> {
   const bin = join(projectDir, "node_modules", ".bin", runtime);
   const script = join(testDir, "cross-runtime", "core-checks.js");
-  const args = runtime === "deno" ? ["run", "--allow-read", "--allow-env", script] : [script];
+  const args = runtime === "deno" ? ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-sys", script] : [script];
   console.log(`\n  core checks under ${runtime}`);
   return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd: projectDir, stdio: ["ignore", "pipe", "inherit"] });
+    const env = { ...process.env, SPACELOG_TRACE_HASHES: traceHashes };
+    const child = spawn(bin, args, { cwd: projectDir, env, stdio: ["ignore", "pipe", "inherit"] });
     let summary: Tally | null = null;
     let pending = "";
     child.stdout.setEncoding("utf8");
@@ -70,7 +82,8 @@ function runOtherRuntime(runtime: "bun" | "deno"): Promise<Tally> {
   });
 }
 
-const results = [await runMocha(), await runOtherRuntime("bun"), await runOtherRuntime("deno")];
+const traceHashes = await nodeTraceHashes();
+const results = [await runMocha(), await runOtherRuntime("bun", traceHashes), await runOtherRuntime("deno", traceHashes)];
 const passed = results.reduce((sum, r) => sum + r.passed, 0);
 const failed = results.reduce((sum, r) => sum + r.failed, 0);
 console.log(`\n${passed} passed, ${failed} failed`);
