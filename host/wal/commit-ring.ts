@@ -14,7 +14,7 @@
 //
 // Invariants: written <= published <= written + ringSizeBytes (a writer never overwrites bytes the
 // loop has not written: the ring is bounded and applies backpressure); durable <= written.
-import { assert } from "../assert.js";
+import { assert, constants } from "../assert.js";
 import { type Core, type Region, type Ptr, asPtr } from "../core/index.js";
 
 const I64 = { published: 0, written: 1, durable: 2, origin: 3, startsHead: 4, startsTail: 5 } as const;
@@ -29,6 +29,8 @@ export const RingWord = {
   syncRequests: I32_BASE + 6,
   /** Never written: the I/O thread sleeps on it for a timed linger that no notify cuts short. */
   lingerWord: I32_BASE + 7,
+  /** Bumped each time durable moves: writers compare an i32 instead of loading a bigint per append. */
+  durableTurns: I32_BASE + 8,
 } as const;
 
 export const RingState = { Running: 0, CloseRequested: 1, Closed: 2, Failed: 3 } as const;
@@ -118,15 +120,10 @@ export class CommitRing {
     return Number((streamOffset - this.origin) % BigInt(this.address.ringSizeBytes));
   }
 
-  /** Bytes a writer may still publish before it must wait for the loop to write. */
-  freeBytes(): number {
-    return this.address.ringSizeBytes - Number(this.published - this.written);
-  }
-
   // --- writer side ---
 
   publish(streamOffset: bigint): void {
-    assert(streamOffset >= this.published, "the published offset only grows");
+    if (constants.verify) assert(streamOffset >= this.published, "the published offset only grows");
     Atomics.store(this.i64, I64.published, streamOffset);
     this.wakeLoop();
   }
@@ -181,6 +178,7 @@ export class CommitRing {
   publishDurable(streamOffset: bigint): void {
     assert(streamOffset <= this.written, "durable never passes written");
     Atomics.store(this.i64, I64.durable, streamOffset);
+    Atomics.add(this.i32, RingWord.durableTurns, 1);
   }
 
   fail(kind: number, errno: number): void {

@@ -2,64 +2,76 @@
 // written) watermark, ring space, a sync, the close. Appends end in stream order, so each wait
 // list is a FIFO and check() resolves a prefix of it.
 //
+// Stream offsets and LSNs are plain numbers here (exact below 2^53: 8 PiB, 9e15 entries): this
+// is the per-append path, and a bigint is a heap object per step. They become bigints only at the
+// API, when an append's promise resolves.
+//
 // Woken two ways: in-process, the I/O loop calls check() after it moves a watermark; with the
 // I/O thread, a watcher sleeps in Atomics.waitAsync on the ring's wakeWriters word.
 import { type CommitRing, RingState, RingWord } from "./commit-ring.js";
 
 interface Waiter {
-  readonly end: bigint;
-  readonly lsn: bigint;
+  readonly end: number;
+  readonly lsn: number;
   readonly resolve: (lsn: bigint) => void;
   readonly reject: (error: Error) => void;
 }
 
-class WaitList {
-  private items: Waiter[] = [];
+/** A FIFO that hands out a resolved prefix and compacts itself now and then. */
+class Fifo<T> {
+  private items: T[] = [];
   private head = 0;
 
-  push(waiter: Waiter): void {
-    this.items.push(waiter);
+  push(item: T): void {
+    this.items.push(item);
   }
 
   get size(): number {
     return this.items.length - this.head;
   }
 
-  /** Resolves every waiter whose end is at or below `watermark`; returns the last LSN resolved. */
-  resolveUpTo(watermark: bigint): bigint | null {
-    let lsn: bigint | null = null;
-    while (this.head < this.items.length) {
-      const waiter = this.items[this.head] as Waiter;
-      if (waiter.end > watermark) break;
-      this.head++;
-      lsn = waiter.lsn;
-      waiter.resolve(waiter.lsn);
-    }
+  peek(): T | undefined {
+    return this.items[this.head];
+  }
+
+  peekLast(): T | undefined {
+    return this.items[this.items.length - 1];
+  }
+
+  shift(): T | undefined {
+    const item = this.items[this.head];
+    if (item === undefined) return undefined;
+    this.head++;
     if (this.head > 1024 && this.head * 2 > this.items.length) {
       this.items = this.items.slice(this.head);
       this.head = 0;
     }
-    return lsn;
+    return item;
   }
 
-  rejectAll(error: Error): void {
+  drain(): T[] {
     const items = this.items.slice(this.head);
     this.items = [];
     this.head = 0;
-    for (const waiter of items) waiter.reject(error);
+    return items;
   }
 }
 
 export type WatermarkKind = "durable" | "written";
 
+/** Tracked [end, lsn] pairs kept at most (1 Mi pairs, 16 MiB) before they are thinned. */
+const MARKS_MAX = 1 << 20;
+
 export class LogWaiters {
-  private readonly durable = new WaitList();
-  private readonly written = new WaitList();
+  private readonly durable = new Fifo<Waiter>();
+  private readonly written = new Fifo<Waiter>();
+  /** Entries whose durability is only tracked (interval and none modes): [end, lsn] pairs. */
+  private readonly marks = new Fifo<number>();
   private closed: Array<() => void> = [];
   private watching = false;
   private failure: Error | null = null;
   /** The highest LSN known durable. */
-  durableLsn = 0n;
+  durableLsn = 0;
 
   constructor(
     private readonly ring: CommitRing,
@@ -67,11 +79,35 @@ export class LogWaiters {
     private readonly failureOf: () => Error,
   ) {}
 
-  wait(kind: WatermarkKind, end: bigint, lsn: bigint): Promise<bigint> {
+  wait(kind: WatermarkKind, end: number, lsn: number): Promise<bigint> {
     return new Promise((resolve, reject) => {
       (kind === "durable" ? this.durable : this.written).push({ end, lsn, resolve, reject });
       this.check();
     });
+  }
+
+  /**
+   * Tracks an entry's durability without a promise (for entriesSinceSync in the lighter modes).
+   * Bounded: past MARKS_MAX pairs, every other pair is dropped, so durableLsn can only lag (an
+   * entry is never reported durable before it is).
+   */
+  track(end: number, lsn: number): void {
+    this.marks.push(end);
+    this.marks.push(lsn);
+    if (this.marks.size > 2 * MARKS_MAX) this.thinMarks();
+  }
+
+  private thinMarks(): void {
+    const pairs = this.marks.drain();
+    for (let i = 0; i + 1 < pairs.length; i += 4) {
+      this.marks.push(pairs[i] as number);
+      this.marks.push(pairs[i + 1] as number);
+    }
+    const lastEnd = pairs[pairs.length - 2] as number;
+    if (this.marks.size === 0 || this.marks.peekLast() !== pairs[pairs.length - 1]) {
+      this.marks.push(lastEnd);
+      this.marks.push(pairs[pairs.length - 1] as number);
+    }
   }
 
   /** Resolves when the I/O loop has closed (state Closed), or rejects if it failed. */
@@ -84,26 +120,41 @@ export class LogWaiters {
 
   /** Called whenever a watermark may have moved. */
   check(): void {
-    if (this.failure !== null) {
-      // A wait added after the failure is rejected like the ones before it.
-      this.durable.rejectAll(this.failure);
-      this.written.rejectAll(this.failure);
-      return this.settleClosed();
-    }
+    if (this.failure !== null) return this.rejectEverything(this.failure);
     // Read the wake word before the watermarks: a wake-up after this read changes the word, so
     // the watch below returns at once instead of sleeping through it.
     const seen = Atomics.load(this.ring.i32, RingWord.wakeWriters);
     if (this.ring.state === RingState.Failed) {
       this.failure = this.failureOf();
-      this.durable.rejectAll(this.failure);
-      this.written.rejectAll(this.failure);
-      return this.settleClosed();
+      return this.rejectEverything(this.failure);
     }
-    const durableLsn = this.durable.resolveUpTo(this.ring.durable);
-    if (durableLsn !== null && durableLsn > this.durableLsn) this.durableLsn = durableLsn;
-    this.written.resolveUpTo(this.ring.written);
+    const durable = Number(this.ring.durable);
+    this.resolveUpTo(this.durable, durable);
+    while (this.marks.size > 0 && (this.marks.peek() as number) <= durable) {
+      this.marks.shift();
+      this.noteDurable(this.marks.shift() as number);
+    }
+    this.resolveUpTo(this.written, Number(this.ring.written));
     if (this.ring.state === RingState.Closed) this.settleClosed();
     if (this.useAtomics) this.watch(seen);
+  }
+
+  private resolveUpTo(list: Fifo<Waiter>, watermark: number): void {
+    for (let waiter = list.peek(); waiter !== undefined && waiter.end <= watermark; waiter = list.peek()) {
+      list.shift();
+      if (list === this.durable) this.noteDurable(waiter.lsn);
+      waiter.resolve(BigInt(waiter.lsn));
+    }
+  }
+
+  private noteDurable(lsn: number): void {
+    if (lsn > this.durableLsn) this.durableLsn = lsn;
+  }
+
+  private rejectEverything(error: Error): void {
+    for (const waiter of this.durable.drain()) waiter.reject(error);
+    for (const waiter of this.written.drain()) waiter.reject(error);
+    this.settleClosed();
   }
 
   private settleClosed(): void {

@@ -68,12 +68,16 @@ export class Log {
   private poke: () => void = () => undefined;
   private segment!: ActiveSegment;
   private nextSegmentId: bigint;
-  private nextLsnValue: bigint;
-  private positionValue: bigint;
+  /** The next entry's LSN and the stream's head, as numbers on the per-append path (see log-waiters.ts). */
+  private nextLsnValue: number;
+  private positionValue: number;
+  /** The ring's origin as a number, and the written offset as last read (refreshed when space runs short). */
+  private readonly ringOrigin: number;
+  private writtenSeen: number;
+  /** The ring's durable-turn counter when the last sync mark was placed. */
+  private markedTurns = -1;
   private epochValue: bigint;
   private retiredBefore: bigint;
-  /** The durable offset the last sync mark recorded (docs/FORMAT.md "Sync marks"). */
-  private markedDurable = -1n;
   private readonly lengthsPtr;
   private readonly lengthView: DataView;
   /** The ring's data and spill bytes: the ring never moves, so this view stays valid. */
@@ -93,8 +97,10 @@ export class Log {
     this.waiters = new LogWaiters(ring, options.ioThread, () => failureOfRing(ring, dir));
     this.segments = recovered.segments.map((s) => ({ id: s.header.segmentId, baseLsn: s.header.baseLsn }));
     this.nextSegmentId = recovered.nextSegmentId;
-    this.nextLsnValue = recovered.nextLsn;
-    this.positionValue = recovered.position;
+    this.nextLsnValue = Number(recovered.nextLsn);
+    this.positionValue = Number(recovered.position);
+    this.ringOrigin = Number(ring.origin);
+    this.writtenSeen = this.positionValue;
     this.epochValue = recovered.epoch;
     this.retiredBefore = recovered.retiredBefore;
     this.recovery = recovered.report;
@@ -115,7 +121,7 @@ export class Log {
 
   /** Stream offset just past the last appended entry (written or not). */
   get position(): bigint {
-    return this.positionValue;
+    return BigInt(this.positionValue);
   }
 
   /** Stream offset up to which everything is durable (fdatasynced). */
@@ -126,7 +132,7 @@ export class Log {
   /** Entries appended and not yet known durable. */
   get entriesSinceSync(): number {
     this.waiters.check();
-    return Number(this.nextLsnValue - 1n - this.waiters.durableLsn);
+    return this.nextLsnValue - 1 - this.waiters.durableLsn;
   }
 
   get epoch(): bigint {
@@ -135,7 +141,7 @@ export class Log {
 
   /** The LSN the next entry will get. */
   get nextLsn(): bigint {
-    return this.nextLsnValue;
+    return BigInt(this.nextLsnValue);
   }
 
   get closed(): boolean {
@@ -175,10 +181,10 @@ export class Log {
     this.checkUsable();
     await this.drained();
     const target = this.positionValue;
-    if (this.ring.durable >= target) return;
+    if (Number(this.ring.durable) >= target) return;
     this.ring.request(RingWord.syncRequests);
     this.poke();
-    await this.waiters.wait("durable", target, this.nextLsnValue - 1n);
+    await this.waiters.wait("durable", target, this.nextLsnValue - 1);
   }
 
   private appendPayload(payload: EntryPayload): Promise<bigint> {
@@ -197,38 +203,44 @@ export class Log {
   }
 
   /** The promise an appended entry's caller gets, per durability mode. */
-  private acknowledgement(lsn: bigint): Promise<bigint> {
+  private acknowledgement(lsn: number): Promise<bigint> {
     const end = this.positionValue;
     switch (this.options.durability.kind) {
       case "sync":
         return this.waiters.wait("durable", end, lsn);
       case "interval":
-        void this.waiters.wait("durable", end, lsn).catch(() => undefined); // tracks entriesSinceSync only
+        this.waiters.track(end, lsn); // for entriesSinceSync only
         return this.waiters.wait("written", end, lsn);
       case "none":
-        void this.waiters.wait("durable", end, lsn).catch(() => undefined);
-        return Promise.resolve(lsn);
+        this.waiters.track(end, lsn);
+        return Promise.resolve(BigInt(lsn));
     }
   }
 
   /** Frames the payload into the ring if it fits now (rotating first if due); returns its LSN or null. */
-  private tryFrame(payload: EntryPayload): bigint | null {
-    const durable = this.ring.durable;
-    const mark = durable > this.markedDurable;
+  private tryFrame(payload: EntryPayload): number | null {
+    // The durable offset moved since the last mark iff the loop's durable-turn counter did.
+    const turns = Atomics.load(this.ring.i32, RingWord.durableTurns);
+    const mark = turns !== this.markedTurns;
     const frameSize = 8 + payload.size + (mark ? SYNC_MARK_FRAME_SIZE : 0);
     const rotate = this.segment.entries > 0 && this.segment.size + frameSize > this.options.segmentSizeMax;
-    if (this.ring.freeBytes() < frameSize + (rotate ? SEGMENT_HEADER_SIZE : 0)) return null;
+    const needed = frameSize + (rotate ? SEGMENT_HEADER_SIZE : 0);
+    if (this.options.ringSizeBytes - (this.positionValue - this.writtenSeen) < needed) {
+      this.writtenSeen = Number(this.ring.written);
+      if (this.options.ringSizeBytes - (this.positionValue - this.writtenSeen) < needed) return null;
+    }
     if (rotate && !this.startSegment()) return null;
     if (mark) {
       // Whenever the durable offset has moved since the last mark, say so in the stream: it lets
       // recovery prove that a damaged frame below it was synced (corruption, not a torn tail).
+      const durable = this.ring.durable;
       this.placeBytes(SYNC_MARK_FRAME_SIZE - 8, (target, at) => target.set(encodeSyncMark(durable), at), true);
-      this.markedDurable = durable;
+      this.markedTurns = turns;
     }
     this.placeFrame(payload);
     const lsn = this.nextLsnValue;
-    this.nextLsnValue += 1n;
-    this.ring.publish(this.positionValue);
+    this.nextLsnValue += 1;
+    this.ring.publish(BigInt(this.positionValue));
     this.poke();
     return lsn;
   }
@@ -247,7 +259,7 @@ export class Log {
         const lsn = this.tryFrame(first.payload);
         if (lsn === null) {
           // Backpressure: wait until the loop has written more, freeing ring space.
-          await this.waiters.wait("written", this.ring.written + 1n, 0n).catch(() => undefined);
+          await this.waiters.wait("written", Number(this.ring.written) + 1, 0).catch(() => undefined);
           continue;
         }
         this.backlog.shift();
@@ -259,7 +271,7 @@ export class Log {
   }
 
   private async drained(): Promise<void> {
-    while (this.backlog.length > 0) await this.waiters.wait("written", this.ring.written + 1n, 0n).catch(() => undefined);
+    while (this.backlog.length > 0) await this.waiters.wait("written", Number(this.ring.written) + 1, 0).catch(() => undefined);
   }
 
   /**
@@ -268,7 +280,7 @@ export class Log {
    * and its overflow is copied to the ring's start, so the core always encodes contiguous bytes.
    */
   private placeBytes(size: number, write: (target: Uint8Array, at: number) => void, frame: boolean): void {
-    const index = this.ring.indexOf(this.positionValue);
+    const index = (this.positionValue - this.ringOrigin) % this.options.ringSizeBytes;
     const total = (frame ? 8 : 0) + size;
     write(this.ringBytes, index + (frame ? 8 : 0));
     if (frame) {
@@ -278,7 +290,7 @@ export class Log {
     const ringSize = this.ring.address.ringSizeBytes;
     const overflow = index + total - ringSize;
     if (overflow > 0) this.ringBytes.copyWithin(0, ringSize, ringSize + overflow);
-    this.positionValue += BigInt(total);
+    this.positionValue += total;
     this.segment.size += total;
   }
 
@@ -290,12 +302,12 @@ export class Log {
   /** Starts a new segment at the stream's head: its header goes through the ring like frames. */
   startSegment(): boolean {
     const id = this.nextSegmentId;
-    if (!this.ring.pushSegmentStart({ streamOffset: this.positionValue, segmentId: id })) return false;
-    const header = encodeSegmentHeader(this.core, {
-      kind: SegmentKind.Log, segmentId: id, generation: 1n, baseLsn: this.nextLsnValue, baseOffset: this.positionValue,
-    });
-    this.segment = { id, baseOffset: this.positionValue, seed: frameSeedOf(this.core, id, 1n), size: 0, entries: 0 };
-    this.segments.push({ id, baseLsn: this.nextLsnValue });
+    const baseOffset = BigInt(this.positionValue);
+    const baseLsn = BigInt(this.nextLsnValue);
+    if (!this.ring.pushSegmentStart({ streamOffset: baseOffset, segmentId: id })) return false;
+    const header = encodeSegmentHeader(this.core, { kind: SegmentKind.Log, segmentId: id, generation: 1n, baseLsn, baseOffset });
+    this.segment = { id, baseOffset, seed: frameSeedOf(this.core, id, 1n), size: 0, entries: 0 };
+    this.segments.push({ id, baseLsn });
     this.nextSegmentId += 1n;
     this.placeBytes(header.byteLength, (target, at) => target.set(header, at), false);
     return true;
@@ -332,7 +344,7 @@ export class Log {
    */
   async truncateBefore(lsn: bigint): Promise<string[]> {
     this.checkUsable();
-    if (typeof lsn !== "bigint" || lsn < 1n || lsn > this.nextLsnValue) {
+    if (typeof lsn !== "bigint" || lsn < 1n || lsn > BigInt(this.nextLsnValue)) {
       throw new InvalidArgumentError(`truncateBefore takes an LSN in 1..${this.nextLsnValue}; got ${String(lsn)}`);
     }
     await this.appendPayload(payloadOf(encodeTruncate(lsn)));
@@ -355,9 +367,9 @@ export class Log {
       ioThread: this.options.ioThread,
       io: this.options.ioThread ? "worker thread (sync backend)" : this.coldIo.kind === "sim" ? "sim" : this.options.io,
       durability: d.kind === "interval" ? `interval ${d.intervalMs} ms` : d.kind,
-      position: this.positionValue,
+      position: BigInt(this.positionValue),
       syncedPosition: this.ring.durable,
-      nextLsn: this.nextLsnValue,
+      nextLsn: BigInt(this.nextLsnValue),
       segments: this.segments.length,
       recovery: this.recovery,
     };
@@ -417,7 +429,7 @@ export class Log {
     if (this.options.ioThread) this.startWorker(loopConfig);
     else this.startInProcess(loopConfig, storage ?? createRealIo(this.core, this.options.io), timers, clock);
     if (current === null) {
-      this.ring.publish(this.positionValue);
+      this.ring.publish(BigInt(this.positionValue));
       this.poke();
       await this.sync();
     }
