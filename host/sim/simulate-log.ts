@@ -77,6 +77,8 @@ class LogSimulation {
   private readonly disk: SimDisk;
   private readonly crashModel: CrashModel;
   private readonly durability: DurabilityOption;
+  /** Zeros written ahead of the data (most seeds), or plain appends. */
+  private readonly preallocate: boolean;
   /** Every attempted entry, in call order across lifetimes; recovered entries are a prefix of those kept. */
   private readonly attempted: Uint8Array[] = [];
   /** The log as last recovered: indexes into `attempted`. */
@@ -87,6 +89,7 @@ class LogSimulation {
     this.prng = new Prng(options.seed);
     this.crashModel = options.crashModel ?? this.prng.pick(CRASH_MODELS);
     this.durability = this.prng.chance(0.75) ? "sync" : "none";
+    this.preallocate = this.prng.chance(0.75);
     const faults: SimFaults = options.faults ?? (this.prng.chance(0.3)
       ? { writeEioProbability: 0.01, writeShortProbability: 0.01, writeEnospcProbability: 0.005, datasyncEioProbability: 0.01 }
       : {});
@@ -131,7 +134,7 @@ class LogSimulation {
 
   private logOptions(io: CrashingIo): Parameters<typeof openLog>[1] {
     return {
-      storage: () => io, core: this.options.core, durability: this.durability, segmentSizeMax: 4096,
+      storage: () => io, core: this.options.core, durability: this.durability, segmentSizeMax: 4096, preallocate: this.preallocate,
       ringSizeBytes: 64 * 1024, entrySizeMax: 2048, lockOwnerAlive: () => false,
     };
   }

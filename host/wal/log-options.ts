@@ -23,6 +23,11 @@ export interface LogOptions {
   readonly io?: "sync" | "threadpool";
   /** On corruption, cut the log at the first bad frame instead of refusing to open. */
   readonly salvage?: boolean;
+  /**
+   * Write zeros ahead of the active segment's data (1 MiB steps, while turns are small) so that
+   * fdatasync overwrites allocated blocks instead of growing the file. Default true.
+   */
+  readonly preallocate?: boolean;
   /** Share a loaded core (its memory hosts the ring). Default: a new one per log. */
   readonly core?: Core;
   /** For the simulator and tests: the StorageIo to use (implies ioThread: false). */
@@ -40,7 +45,12 @@ export interface ResolvedLogOptions {
   readonly ioThread: boolean;
   readonly io: "sync" | "threadpool";
   readonly salvage: boolean;
+  /** Bytes of zeros per preallocation step; 0 when off. */
+  readonly preallocateBytes: number;
 }
+
+/** The preallocation step: large enough that its one journal commit is rare, small enough to hide. */
+export const PREALLOCATE_STEP_BYTES = 1 << 20;
 
 const MIB = 1 << 20;
 
@@ -58,6 +68,9 @@ export function resolveLogOptions(options: LogOptions): ResolvedLogOptions {
   if (ringSizeBytes % 4096 !== 0) throw new InvalidArgumentError(`ringSizeBytes must be a multiple of 4096; got ${ringSizeBytes}`);
   const entrySizeMax = integerIn("entrySizeMax", options.entrySizeMax, Math.min(MIB, ringSizeBytes / 4), 1, ringSizeBytes / 4);
   const segmentSizeMax = integerIn("segmentSizeMax", options.segmentSizeMax, 64 * MIB, 4096, 1024 * MIB);
+  if (options.preallocate !== undefined && typeof options.preallocate !== "boolean") {
+    throw new InvalidArgumentError(`preallocate must be a boolean; got ${String(options.preallocate)}`);
+  }
   if (options.io !== undefined && options.io !== "sync" && options.io !== "threadpool") {
     throw new InvalidArgumentError(`io must be "sync" or "threadpool"; got ${String(options.io)}`);
   }
@@ -69,5 +82,6 @@ export function resolveLogOptions(options: LogOptions): ResolvedLogOptions {
     ioThread: options.storage === undefined && options.ioThread !== false,
     io: options.io ?? "threadpool",
     salvage: options.salvage === true,
+    preallocateBytes: options.preallocate === false ? 0 : PREALLOCATE_STEP_BYTES,
   };
 }

@@ -109,8 +109,12 @@ class Recovery {
     } else if (stopInFile < bytes.byteLength && !last) {
       goOn = this.apply("corrupt", file, stopInFile, `zeros inside a segment that was synced whole (${scan.stop})`, bytes.byteLength);
     } else if (stopInFile < bytes.byteLength) {
+      // Cut either way; only a bad stop is a torn tail. A zero tail is space the loop wrote ahead
+      // (preallocation), or unsynced appends lost as a whole: nothing there was acknowledged.
       this.cut(file, stopInFile);
-      this.tornTail = { file: file.name, offset: stopInFile, droppedBytes: bytes.byteLength - stopInFile, reason: `${scan.stop} (${row.label}: ${row.why})` };
+      if (scan.stop !== "ZeroTail") {
+        this.tornTail = { file: file.name, offset: stopInFile, droppedBytes: bytes.byteLength - stopInFile, reason: `${scan.stop} (${row.label}: ${row.why})` };
+      }
     }
     // Salvage keeps the frames before the stop: the segment stays, cut there.
     this.collectMarkers(rest, scan.frames);

@@ -491,7 +491,8 @@ export async function openLog(dir: string, options: LogOptions = {}): Promise<Lo
     const { ring, region } = CommitRing.allocate(core, { ringSizeBytes: resolved.ringSizeBytes, spillSizeBytes: resolved.entrySizeMax + 4096 });
     ring.reset(recovered.position);
     log = new Log(core, coldIo, dir, resolved, ring, [region], lock, recovered);
-    await log.start({ dir, durability: resolved.durability }, storage, options.timers, options.clock);
+    const loopConfig = { dir, durability: resolved.durability, preallocateBytes: resolved.preallocateBytes, segmentSizeMax: resolved.segmentSizeMax };
+    await log.start(loopConfig, storage, options.timers, options.clock);
     return log;
   } catch (error) {
     if (log !== null) await log.close().catch(() => undefined);
