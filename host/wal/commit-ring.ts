@@ -27,8 +27,6 @@ export const RingWord = {
   failureKind: I32_BASE + 4,
   failureErrno: I32_BASE + 5,
   syncRequests: I32_BASE + 6,
-  /** Never written: the I/O thread sleeps on it for a timed linger that no notify cuts short. */
-  lingerWord: I32_BASE + 7,
   /** Bumped each time durable moves: writers compare an i32 instead of loading a bigint per append. */
   durableTurns: I32_BASE + 8,
 } as const;

@@ -22,7 +22,7 @@ async function main(data: IoWorkerData): Promise<void> {
   const core = new Core(instantiateCore(data.memory, data.module, data.arena));
   const ring = new CommitRing(data.memory, data.ring);
   const io = createRealIo(core, "sync", data.limits);
-  await new IoLoop(io, ring, new AtomicsWaker(ring, systemClock), systemClock, data.config).run();
+  await new IoLoop(io, ring, new AtomicsWaker(ring), systemClock, data.config).run();
 }
 
 await main(workerData as IoWorkerData);

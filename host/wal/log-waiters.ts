@@ -82,7 +82,9 @@ export class LogWaiters {
   wait(kind: WatermarkKind, end: number, lsn: number): Promise<bigint> {
     return new Promise((resolve, reject) => {
       (kind === "durable" ? this.durable : this.written).push({ end, lsn, resolve, reject });
-      this.check();
+      // A watcher already armed will run check() after this push (its wake-up is a later task),
+      // so only the first waiter of a quiet spell, or any waiter in-process, needs one here.
+      if (!this.watching || this.failure !== null) this.check();
     });
   }
 
