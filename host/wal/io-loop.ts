@@ -11,6 +11,13 @@
 // alternate instead (0.64 against 0.85-0.9 M appends/s at W=256 once preallocation made syncs
 // cheap).
 //
+// One turn at a time, on one thread, through the page cache. Two alternatives were measured and
+// left out (figures: `npm run bench:disk`, BENCHMARKS.md): fdatasyncs do overlap in the kernel
+// (two threads: ~1.4x the syncs per second), but handing them to helper threads costs a futex
+// wake-up each way, tens of microseconds on this 2-core VM with the writers' thread busy, and
+// W=256 / 128 B fell from 0.9 to 0.5 M/s; O_DIRECT writes make a cheaper raw cycle, but the
+// thread then sleeps twice per turn (the write waits for the device), and it fell to 0.6 M/s.
+//
 // Preallocation: appending to a file makes each fdatasync also commit the new size and block
 // allocation to the file system's journal; overwriting blocks already written does not (measured
 // here: 0.17 ms against 0.11 ms per 27 KB turn). So while turns are small, the loop writes zeros
