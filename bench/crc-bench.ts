@@ -1,4 +1,4 @@
-// CRC-32 / CRC-32C throughput on 1 MiB, and framing of 128-byte entries in batches, against
+// CRC-32 / CRC-32C throughput on 1 MiB and on 4 KiB, and framing of 128-byte entries in batches, against
 // Node's zlib.crc32, hash-wasm, @node-rs/crc32 and crc-32, in one run.
 import nodeRsCrc from "@node-rs/crc32";
 import CRC32 from "crc-32";
@@ -41,6 +41,27 @@ export async function crcThroughput(core: Core): Promise<Measurement[]> {
     measure("hash-wasm crc32c", MIB, hashWasmRun(hw32c)),
     measure("crc-32 crc32", MIB, () => CRC32.buf(data)),
     measure("crc-32 crc32c", MIB, () => CRC32C.buf(data)),
+  ];
+}
+
+/** CRC-32C of one 4 KiB buffer (a log entry's size): the four-lane method's range. */
+export async function crcMediumThroughput(core: Core): Promise<Measurement[]> {
+  const size = 4096;
+  const data = pattern(size);
+  const region = core.allocateRegion(size);
+  core.bytesOf(region).set(data);
+  const hw32c = await hashWasm.createCRC32(CASTAGNOLI);
+  return [
+    measure("spacelog crc32c (wasm, four lanes)", size, () => core.crc32cAt(region.ptr, size)),
+    measure("spacelog crc32c (wasm, slicing-by-8 only)", size, () => core.crc32cTableAt(region.ptr, size)),
+    measure("zlib.crc32 (Node native, crc32)", size, () => zlib.crc32(data)),
+    measure("@node-rs/crc32 crc32c", size, () => nodeRsCrc.crc32c(data)),
+    measure("hash-wasm crc32c", size, () => {
+      hw32c.init();
+      hw32c.update(data);
+      hw32c.digest("binary");
+    }),
+    measure("crc-32 crc32c", size, () => CRC32C.buf(data)),
   ];
 }
 

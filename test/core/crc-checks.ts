@@ -1,6 +1,6 @@
 // CRC-32 and CRC-32C against the standard check values and against hash-wasm (an independent
-// implementation), over random lengths 0..1 MiB at random alignments, and the sparse method
-// against the table method on the lengths where the sparse method takes over.
+// implementation), over random lengths 0..1 MiB at random alignments, and the sparse and four-lane
+// methods against the table method on the lengths where they take over.
 import { expect } from "chai";
 import fc from "fast-check";
 import hashWasm from "hash-wasm";
@@ -69,6 +69,25 @@ export const crcChecks: CoreCheck[] = [
         for (const crc of [0, 1, 0xffffffff, 0x12345678]) {
           expect(core.crc32At(region.ptr, length, crc), `crc32 length ${length}`).to.equal(core.crc32TableAt(region.ptr, length, crc));
           expect(core.crc32cAt(region.ptr, length, crc), `crc32c length ${length}`).to.equal(core.crc32cTableAt(region.ptr, length, crc));
+        }
+      }
+      core.releaseRegion(region);
+    },
+  },
+  {
+    name: "the four-lane method equals the table method from its threshold up to the sparse one",
+    run(core) {
+      const region = core.allocateRegion(1 << 16);
+      core.bytesOf(region).set(patternBytes(1 << 16, 11));
+      const lengths = [511, 512, 513, 519, 520, 543, 544, 545, 1000, 4096, 4105, 4111, 8191, 12345, 19199];
+      for (let length = 512; length < 2048; length += 37) lengths.push(length);
+      for (const length of lengths) {
+        for (const alignment of [0, 3]) {
+          for (const crc of [0, 1, 0xffffffff, 0x12345678]) {
+            const ptr = asPtr(region.ptr + alignment);
+            expect(core.crc32At(ptr, length, crc), `crc32 length ${length}`).to.equal(core.crc32TableAt(ptr, length, crc));
+            expect(core.crc32cAt(ptr, length, crc), `crc32c length ${length}`).to.equal(core.crc32cTableAt(ptr, length, crc));
+          }
         }
       }
       core.releaseRegion(region);
