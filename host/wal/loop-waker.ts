@@ -68,14 +68,17 @@ export class PokeWaker implements LoopWaker {
   wait(ticket: number, timeoutMs: number | undefined): Promise<void> {
     if (ticket !== this.ticket) return Promise.resolve();
     return new Promise((resolve) => {
-      const cancel = timeoutMs === undefined ? () => undefined : this.timers.setTimer(timeoutMs, () => {
-        this.wake = null;
-        resolve();
-      });
-      this.wake = () => {
+      const wake = (): void => {
         cancel();
         resolve();
       };
+      // The timer clears the wake-up only if it is still its own: a timer that outlives its wait
+      // (a timer source that cannot cancel one already due) must not disarm a later wait.
+      const cancel = timeoutMs === undefined ? () => undefined : this.timers.setTimer(timeoutMs, () => {
+        if (this.wake === wake) this.wake = null;
+        resolve();
+      });
+      this.wake = wake;
     });
   }
 }
