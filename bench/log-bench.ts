@@ -12,6 +12,7 @@ import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import { join } from "node:path";
+import { bareWorkerLoop } from "./bare-worker-loop.js";
 import { fixed, machineLine, median, writeSection } from "./bench-harness.js";
 import {
   type Appender, type Peer, betterSqlite, classicLevelBatch, classicLevelPut, lmdbOverlapping, lmdbSyncCommit, plainLoop, spacelogInProcess, spacelogThread,
@@ -249,22 +250,23 @@ function sizeTable(results: Results, peers: readonly Peer[], valueSize: number):
   const lines = [
     `### ${sizeLabel(valueSize)} values`,
     "",
-    "| W | peer | records/s (median) | runs (min..max) | MB/s | p50 ack ms | p99 ack ms | records/s vs best lmdb | vs plain loop |",
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    "| W | peer | records/s (median) | runs (min..max) | MB/s | p50 ack ms | p99 ack ms | records/s vs best lmdb | vs plain loop | vs bare worker loop |",
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const writers of WRITER_COUNTS) {
     const lmdb = results.lmdbBest(writers, valueSize)?.recordsPerS;
     const plain = results.summary(plainLoop.name, writers, valueSize)?.recordsPerS;
+    const bare = results.summary(bareWorkerLoop.name, writers, valueSize)?.recordsPerS;
     for (const peer of peers) {
       const cell = results.cell(peer.name, writers, valueSize);
       if (cell.error === null && cell.runs.length === 0) continue; // filtered out (--writers, --sizes)
       const s = summarise(cell);
       if (s === null) {
-        lines.push(`| ${writers} | ${peer.name} | failed: ${cell.error ?? "no runs"} | | | | | | |`);
+        lines.push(`| ${writers} | ${peer.name} | failed: ${cell.error ?? "no runs"} | | | | | | | |`);
         continue;
       }
       lines.push(
-        `| ${writers} | ${peer.name} | ${rate(s.recordsPerS)} | ${rate(s.minRecordsPerS)}..${rate(s.maxRecordsPerS)} | ${fixed(s.mbPerS, 1)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ratio(s.recordsPerS, lmdb)} | ${ratio(s.recordsPerS, plain)} |`,
+        `| ${writers} | ${peer.name} | ${rate(s.recordsPerS)} | ${rate(s.minRecordsPerS)}..${rate(s.maxRecordsPerS)} | ${fixed(s.mbPerS, 1)} | ${ms(s.p50Ms)} | ${ms(s.p99Ms)} | ${ratio(s.recordsPerS, lmdb)} | ${ratio(s.recordsPerS, plain)} | ${ratio(s.recordsPerS, bare)} |`,
       );
     }
   }
@@ -293,6 +295,14 @@ function targetLines(results: Results, bare: { p50Ms: number }): string[] {
         ` one fdatasync per cycle and nothing else would give ${rate(256 / (bare.p50Ms / 1000))}/s.` +
         (smallPlain === undefined ? "" : ` The plain loop reaches ${rate(smallPlain.recordsPerS)}/s.`),
     );
+    const smallBare = results.summary(bareWorkerLoop.name, 256, 128);
+    if (smallBare !== undefined) {
+      lines.push(
+        `  The bare worker loop (spacelog's thread shape on a fully preallocated file, with no framing, checksums, segments or failure handling) is` +
+          ` this machine's ceiling for the design: ${rate(smallBare.recordsPerS)}/s, ${ratio(smallBare.recordsPerS, smallLmdb.recordsPerS)} lmdb.` +
+          ` spacelog reaches ${ratio(small.recordsPerS, smallBare.recordsPerS)} of it.`,
+      );
+    }
   } else lines.push("- W=256, 128 B: a cell failed; not judged.");
   if (large !== undefined && largePlain !== undefined) {
     const ok = large.mbPerS >= TARGET_W256_LARGE_VS_PLAIN * largePlain.mbPerS;
@@ -302,6 +312,14 @@ function targetLines(results: Results, bare: { p50Ms: number }): string[] {
         "  Caution: here the plain loop is a weak baseline, not the disk's limit. In side experiments (not this run) its 1 MiB pwritev took" +
           " 0.7-1.7 ms on libuv's threadpool, against about 0.25 ms for the same call made synchronously, and a synchronous 1 MiB" +
           " pwrite + fdatasync loop sustained about 1 GB/s on this disk; the plain loop alone in a fresh process has reached 210 k records/s (860 MB/s).",
+      );
+    }
+    const largeBare = results.summary(bareWorkerLoop.name, 256, 4096);
+    if (largeBare !== undefined) {
+      lines.push(
+        `  The bare worker loop reaches ${fixed(largeBare.mbPerS, 1)} MB/s; spacelog ${ratio(large.mbPerS, largeBare.mbPerS)} of it. Its turns of about half a MiB` +
+          " overwrite a file prepared before the cell; spacelog's turns that large append (zeros written ahead would double the bytes each" +
+          " fdatasync flushes), and each fdatasync then also commits the file's new size and blocks.",
       );
     }
   } else lines.push("- W=256, 4 KiB: a cell failed; not judged.");
@@ -321,7 +339,7 @@ async function main(): Promise<void> {
   const settings = parseSettings(process.argv.slice(2));
   const filter = settings.peerFilter;
   const peers: Peer[] = [
-    spacelogThread, spacelogInProcess, lmdbSyncCommit, lmdbOverlapping, betterSqlite, classicLevelBatch, ...(settings.variants ? [classicLevelPut] : []), plainLoop,
+    spacelogThread, spacelogInProcess, lmdbSyncCommit, lmdbOverlapping, betterSqlite, classicLevelBatch, ...(settings.variants ? [classicLevelPut] : []), plainLoop, bareWorkerLoop,
   ].filter((peer) => filter === null || filter.some((part) => peer.name.includes(part)));
   const started = new Date().toISOString().slice(0, 10);
   const benchStartMs = performance.now();
@@ -368,7 +386,7 @@ async function main(): Promise<void> {
       ` (${totalS} s). Every peer ran in this one Node process; W writers are async loops, each awaiting its own durable acknowledgement before` +
       ` its next append. Each cell: a fresh directory, ${settings.warmMs} ms warm-up, then ${settings.measureMs} ms counted; figures are the median of` +
       ` ${settings.runs} run${settings.runs === 1 ? "" : "s"} per cell (runs interleaved across peers, the peer order rotated each run); p50 and p99 are medians of each run's percentile.` +
-      " The ratios compare records/s with the better lmdb mode and with the plain loop at the same W and size. MB/s counts value bytes" +
+      " The ratios compare records/s with the better lmdb mode, the plain loop and the bare worker loop at the same W and size. MB/s counts value bytes" +
       " (10^6 B) only. Latency is from the append call to the writer resuming after its acknowledgement. The disk is a VM's virtual disk" +
       " with fast and slow spells of seconds (the plain loop alone at W=256 / 4 KiB has measured anywhere from 85 k to 210 k records/s" +
       " on it), so read the min..max column before a ratio.",
@@ -389,7 +407,9 @@ async function main(): Promise<void> {
       " The ratio column uses the better lmdb mode in each cell. better-sqlite3: WAL, synchronous=FULL (read back and checked), one transaction" +
       " per batch of everything queued, driven by a flusher. classic-level: one `batch(puts, { sync: true })` per batch of everything queued" +
       " (one sync put per writer is 2.5-6x slower at W=16/256: LevelDB groups concurrent puts only across libuv's 4 threadpool threads)." +
-      " Plain loop: one pwritev of everything queued at the file's end, fdatasync, resolve, repeat; no framing, no checksum. The JS-driven" +
+      " Plain loop: one pwritev of everything queued at the file's end, fdatasync, resolve, repeat; no framing, no checksum. Bare worker loop" +
+      " (bench/bare-worker-loop.ts): writers copy into a SharedArrayBuffer ring and await a watermark; a worker thread pwrites what is published" +
+      " into a 64 MiB file written with zeros and synced beforehand (reused circularly), fdatasyncs, publishes and notifies. The JS-driven" +
       " group committers take each batch from setImmediate, so writers acknowledged by the last batch are in the next one. Values are random," +
       " from a pool of 64 per cell.",
   ].join("\n");
