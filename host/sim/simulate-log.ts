@@ -135,7 +135,7 @@ class LogSimulation {
   private logOptions(io: CrashingIo): Parameters<typeof openLog>[1] {
     return {
       storage: () => io, core: this.options.core, durability: this.durability, segmentSizeMax: 4096, preallocate: this.preallocate,
-      ringSizeBytes: 64 * 1024, entrySizeMax: 2048, lockOwnerAlive: () => false,
+      ringSizeBytes: 64 * 1024, entrySizeMax: 2048, lockOwnerAlive: () => false, lockOwnerContent: "simulated process\n",
     };
   }
 

@@ -34,7 +34,13 @@ export interface LogOptions {
   readonly storage?: (core: Core) => StorageIo;
   readonly clock?: Clock;
   readonly timers?: TimerSource;
+  /** For the simulator: whether the owner named in an existing LOCK still runs. Default: by pid. */
   readonly lockOwnerAlive?: LockOwnerAlive;
+  /**
+   * For the simulator: what this process writes into LOCK. Default: its pid and a newline. A
+   * simulation passes a fixed owner, so its disk trace does not depend on the pid's digits.
+   */
+  readonly lockOwnerContent?: string;
 }
 
 export interface ResolvedLogOptions {
@@ -70,6 +76,9 @@ export function resolveLogOptions(options: LogOptions): ResolvedLogOptions {
   const segmentSizeMax = integerIn("segmentSizeMax", options.segmentSizeMax, 64 * MIB, 4096, 1024 * MIB);
   if (options.preallocate !== undefined && typeof options.preallocate !== "boolean") {
     throw new InvalidArgumentError(`preallocate must be a boolean; got ${String(options.preallocate)}`);
+  }
+  if (options.lockOwnerContent !== undefined && (typeof options.lockOwnerContent !== "string" || options.lockOwnerContent.length === 0)) {
+    throw new InvalidArgumentError(`lockOwnerContent must be a non-empty string; got ${String(options.lockOwnerContent)}`);
   }
   if (options.io !== undefined && options.io !== "sync" && options.io !== "threadpool") {
     throw new InvalidArgumentError(`io must be "sync" or "threadpool"; got ${String(options.io)}`);

@@ -483,7 +483,7 @@ export async function openLog(dir: string, options: LogOptions = {}): Promise<Lo
   const storage = options.storage?.(core) ?? null;
   const coldIo = storage ?? createRealIo(core, "sync");
   if (!coldIo.exists(dir)) coldIo.makeDirectory(dir);
-  const lock = DirectoryLock.acquire(coldIo, dir, options.lockOwnerAlive ?? processOwnerAlive, `${typeof process !== "undefined" ? process.pid : 0}\n`);
+  const lock = DirectoryLock.acquire(coldIo, dir, options.lockOwnerAlive ?? processOwnerAlive, options.lockOwnerContent ?? `${typeof process !== "undefined" ? process.pid : 0}\n`);
   let log: Log | null = null;
   try {
     prepareLogDirectory(coldIo, dir);

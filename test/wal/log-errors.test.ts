@@ -25,7 +25,7 @@ describe("wal: errors", () => {
 
   it("bad options are InvalidArgumentError before anything is created", async () => {
     const target = path.join(dir, "log");
-    for (const options of [{ durability: "always" }, { durability: { intervalMs: 0 } }, { segmentSizeMax: 10 }, { ringSizeBytes: 5000 }, { io: "uring" }]) {
+    for (const options of [{ durability: "always" }, { durability: { intervalMs: 0 } }, { segmentSizeMax: 10 }, { ringSizeBytes: 5000 }, { io: "uring" }, { lockOwnerContent: "" }, { lockOwnerContent: 12 }]) {
       const error = await rejection(openLog(target, options as never));
       expect(error, JSON.stringify(options)).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
     }
