@@ -1,7 +1,7 @@
 // The spacelog WebAssembly core: pure functions over the imported shared memory.
 // No I/O, no allocation (--runtime stub), no traps on bad data: codes out.
 export { coreSetScratch, coreHeapBase } from "./scratch";
-export { crcInit, crc32, crc32c, crc32Table, crc32cTable } from "./crc32";
+export { crc32, crc32c, crc32Table, crc32cTable } from "./crc32";
 export { xxh64 } from "./xxh64";
 export { frameEncodeBatch, frameScan } from "./frame";
 export { frameHeaderSize, framePayloadMax, scanRecordSize } from "./frame-format";

@@ -64,7 +64,9 @@ export function instantiateCore(memory: WebAssembly.Memory, module: WebAssembly.
   const scratch = regions.allocate(CORE_SCRATCH_SIZE);
   const setScratch = requireExport<(ptr: number, size: number) => number>(exports, "coreSetScratch");
   if (setScratch(asPtr(scratch.ptr), scratch.sizeBytes) !== 0) throw new CoreLoadError("the core refused its scratch region");
-  requireExport<() => void>(exports, "crcInit")();
+  // Nothing else to initialise: the CRC tables are constant data (assembly/crc32.ts, "Tables"), so
+  // this instantiation rewrote only bytes that were already there, and other threads reading them
+  // see no change (test/core/shared-memory-contract.test.ts).
   return new CoreContext(memory, exports, regions, scratch);
 }
 
