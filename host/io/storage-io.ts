@@ -11,6 +11,7 @@
 // Every backend registers its ops with the same CompletionTable, so "a sync covers exactly the
 // writes that had completed when it was submitted" is decided in one place, the core.
 import { type CompletionTable } from "../core/index.js";
+import { type LockOwner } from "./lock-owner.js";
 
 /** A file registered with a backend: its index in the completion table's file slots. */
 export type IoFile = number & { readonly __ioFile: unique symbol };
@@ -37,6 +38,11 @@ export interface OpenFileOptions {
 export interface StorageIo {
   readonly kind: StorageIoKind;
   readonly completions: CompletionTable;
+  /**
+   * Who takes a log directory's LOCK through this backend, when that is not this OS process: the
+   * simulator's process, which a crash kills (host/io/lock-owner.ts). Absent: this OS process.
+   */
+  readonly lockOwner?: LockOwner;
 
   // --- cold path: synchronous; failures throw IoError / DiskFullError ---
   openFile(path: string, options: OpenFileOptions): IoFile;
@@ -82,6 +88,15 @@ export interface StorageIo {
 export function errnoOf(error: unknown): string {
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") return error.code;
   return "EIO";
+}
+
+/**
+ * The POSIX name carried by anything a cold-path call threw: an IoError's `errno`, a Node error's
+ * `code`, or "EIO" when it carries neither. The one place that narrows thrown errors to an errno.
+ */
+export function errnoOfThrown(error: unknown): string {
+  if (typeof error === "object" && error !== null && "errno" in error && typeof error.errno === "string") return error.errno;
+  return errnoOf(error);
 }
 
 /** Negative errno numbers for completions (Linux values, so results read like io_uring's). */

@@ -4,14 +4,16 @@
 import * as fs from "node:fs";
 import { type CompletionTable } from "../core/index.js";
 import { RealFiles } from "./real-files.js";
-import { type IoCompletion, type IoFile, type StorageIo, errnoNumber, errnoOf } from "./storage-io.js";
+import { CompletionQueue } from "./completion-queue.js";
+import { type IoCompletion, type IoFile, type StorageIo } from "./storage-io.js";
 
 export class SyncIo extends RealFiles implements StorageIo {
   readonly kind = "sync" as const;
-  private staged: IoCompletion[] = [];
+  private readonly staged: CompletionQueue;
 
   constructor(completions: CompletionTable, filesMax: number) {
     super(completions, filesMax);
+    this.staged = new CompletionQueue(completions.opsMax);
   }
 
   submitWrite(file: IoFile, buffers: readonly Uint8Array[], position: number): bigint | null {
@@ -19,11 +21,9 @@ export class SyncIo extends RealFiles implements StorageIo {
     const token = this.completions.registerWrite(file, BigInt(position), BigInt(position + length));
     if (token === null) return null;
     try {
-      const written = fs.writevSync(this.fd(file), buffers as Uint8Array[], position);
-      this.staged.push({ token, result: written, errno: "" });
+      this.staged.succeeded(token, fs.writevSync(this.fd(file), buffers as Uint8Array[], position));
     } catch (error) {
-      const errno = errnoOf(error);
-      this.staged.push({ token, result: errnoNumber(errno), errno });
+      this.staged.failed(token, error);
     }
     return token;
   }
@@ -33,10 +33,9 @@ export class SyncIo extends RealFiles implements StorageIo {
     if (token === null) return null;
     try {
       fs.fdatasyncSync(this.fd(file));
-      this.staged.push({ token, result: 0, errno: "" });
+      this.staged.succeeded(token, 0);
     } catch (error) {
-      const errno = errnoOf(error);
-      this.staged.push({ token, result: errnoNumber(errno), errno });
+      this.staged.failed(token, error);
     }
     return token;
   }
@@ -46,14 +45,11 @@ export class SyncIo extends RealFiles implements StorageIo {
   }
 
   pollCompletions(out: IoCompletion[]): number {
-    const count = this.staged.length;
-    for (const completion of this.staged) out.push(completion);
-    this.staged = [];
-    return count;
+    return this.staged.drainInto(out);
   }
 
   pendingCount(): number {
-    return this.staged.length;
+    return this.staged.size;
   }
 
   awaitCompletion(): Promise<void> {

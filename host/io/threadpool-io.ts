@@ -7,16 +7,18 @@
 import * as fs from "node:fs";
 import { type CompletionTable } from "../core/index.js";
 import { RealFiles } from "./real-files.js";
-import { type IoCompletion, type IoFile, type StorageIo, errnoNumber, errnoOf } from "./storage-io.js";
+import { CompletionQueue } from "./completion-queue.js";
+import { type IoCompletion, type IoFile, type StorageIo } from "./storage-io.js";
 
 export class ThreadpoolIo extends RealFiles implements StorageIo {
   readonly kind = "threadpool" as const;
-  private ready: IoCompletion[] = [];
+  private readonly ready: CompletionQueue;
   private inFlight = 0;
   private wake: (() => void) | null = null;
 
   constructor(completions: CompletionTable, filesMax: number) {
     super(completions, filesMax);
+    this.ready = new CompletionQueue(completions.opsMax);
   }
 
   submitWrite(file: IoFile, buffers: readonly Uint8Array[], position: number): bigint | null {
@@ -43,18 +45,15 @@ export class ThreadpoolIo extends RealFiles implements StorageIo {
   }
 
   pollCompletions(out: IoCompletion[]): number {
-    const count = this.ready.length;
-    for (const completion of this.ready) out.push(completion);
-    this.ready = [];
-    return count;
+    return this.ready.drainInto(out);
   }
 
   pendingCount(): number {
-    return this.inFlight + this.ready.length;
+    return this.inFlight + this.ready.size;
   }
 
   awaitCompletion(): Promise<void> {
-    if (this.ready.length > 0 || this.inFlight === 0) return Promise.resolve();
+    if (this.ready.size > 0 || this.inFlight === 0) return Promise.resolve();
     return new Promise((resolve) => {
       this.wake = resolve;
     });
@@ -66,12 +65,8 @@ export class ThreadpoolIo extends RealFiles implements StorageIo {
 
   private finish(token: bigint, error: NodeJS.ErrnoException | null, written: number): void {
     this.inFlight--;
-    if (error) {
-      const errno = errnoOf(error);
-      this.ready.push({ token, result: errnoNumber(errno), errno });
-    } else {
-      this.ready.push({ token, result: written, errno: "" });
-    }
+    if (error) this.ready.failed(token, error);
+    else this.ready.succeeded(token, written);
     const wake = this.wake;
     this.wake = null;
     wake?.();

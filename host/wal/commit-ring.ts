@@ -32,7 +32,14 @@ export const RingWord = {
 } as const;
 
 export const RingState = { Running: 0, CloseRequested: 1, Closed: 2, Failed: 3 } as const;
-export const FailureKind = { None: 0, Write: 1, Sync: 2, Open: 3, ShortWrite: 4 } as const;
+/**
+ * What failed, as the I/O loop records it in the ring (log-failure.ts names each one for the user).
+ * LoopStopped: the loop itself stopped (its thread died, or a bug threw); the host holds the cause.
+ */
+export const FailureKind = {
+  None: 0, Write: 1, Sync: 2, Open: 3, ShortWrite: 4, DirectorySync: 5, Truncate: 6, StateWrite: 7, LoopStopped: 8,
+} as const;
+export type FailureKind = (typeof FailureKind)[keyof typeof FailureKind];
 
 const SEGMENT_STARTS_OFFSET = 128;
 export const SEGMENT_STARTS_MAX = 256;

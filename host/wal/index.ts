@@ -1,5 +1,6 @@
 // spacelog/wal: the log alone (DESIGN section 5).
-export { openLog, Log, type LogStats } from "./log.js";
+export { Log, type LogStats } from "./log.js";
+export { openLog } from "./open-log.js";
 export { type LogOptions } from "./log-options.js";
 export { type LogRecord } from "./log-record.js";
 export { type LogEntry, EntryType } from "./log-entry.js";

@@ -36,11 +36,12 @@
 //   synced again: after a failed fsync the kernel may have dropped the dirty pages, and a retry
 //   can report success without the data.
 import { assert } from "../assert.js";
-import { CompletionOutcome } from "../core/index.js";
+import { type Core, CompletionOutcome } from "../core/index.js";
 import { type Clock } from "../io/clock.js";
-import { type IoCompletion, type IoFile, type StorageIo, errnoNumber } from "../io/storage-io.js";
+import { type IoCompletion, type IoFile, type StorageIo, errnoNumber, errnoOfThrown } from "../io/storage-io.js";
 import { type CommitRing, FailureKind, RingState, RingWord, type SegmentStart } from "./commit-ring.js";
 import { type Durability } from "./durability.js";
+import { LOG_STATE_FILE_NAME, LOG_STATE_TEMP_NAME, type LogState, encodeLogState } from "./log-state.js";
 import { type LoopWaker } from "./loop-waker.js";
 import { SEGMENT_HEADER_SIZE, segmentFileName } from "./segment-format.js";
 import { planWrites } from "./write-plan.js";
@@ -76,6 +77,7 @@ export class IoLoop {
   private nextIntervalSyncMs = 0;
 
   constructor(
+    private readonly core: Core,
     private readonly io: StorageIo,
     private readonly ring: CommitRing,
     private readonly waker: LoopWaker,
@@ -96,6 +98,7 @@ export class IoLoop {
    * The loop is endless by design otherwise; each iteration either does work or sleeps.
    */
   async run(): Promise<void> {
+    if (!this.begin()) return this.stop();
     for (;;) {
       const ticket = this.waker.arm();
       const state = this.ring.state;
@@ -117,12 +120,64 @@ export class IoLoop {
       if (intervalDue && this.config.durability.kind === "interval") this.nextIntervalSyncMs = this.clock.nowMs() + this.config.durability.intervalMs;
       if (closing) {
         this.closeAll();
+        // The proof of a clean close: every byte below the stream's end is durable (LOGSTATE).
+        const last = this.segments[this.segments.length - 1];
+        if (last !== undefined && !this.tryInstallState({ lastSegmentId: last.segmentId, durableOffset: this.ring.durable })) return this.stop();
         this.ring.setState(RingState.Closed);
         this.progress();
         return;
       }
       await this.waker.wait(ticket, this.sleepMs());
     }
+  }
+
+  /**
+   * Before the first turn of a log that continues a segment: syncs that segment (recovery read
+   * its bytes, maybe from the page cache of a process that was killed) and installs LOGSTATE
+   * naming it, so that nothing this open recovered can vanish later without being called
+   * corruption. A new log gets its LOGSTATE after its first segment's R1 instead.
+   */
+  private begin(): boolean {
+    const current = this.config.current;
+    if (current === null) return true;
+    const segment = this.segments[0];
+    assert(segment !== undefined && segment.segmentId === current.segmentId, "the current segment is open first");
+    try {
+      this.io.syncFile(this.fileOf(segment));
+    } catch (error) {
+      if (error instanceof TurnFailed) return false;
+      this.ring.fail(FailureKind.Sync, -errnoNumber(errnoOfThrown(error)));
+      this.progress();
+      return false;
+    }
+    return this.tryInstallState({ lastSegmentId: current.segmentId, durableOffset: this.ring.origin });
+  }
+
+  /**
+   * Writes LOGSTATE whole: LOGSTATE.tmp, fdatasynced, renamed over LOGSTATE, directory fsynced
+   * (docs/FORMAT.md "Log state"). False if the log failed.
+   */
+  private tryInstallState(state: LogState): boolean {
+    const dir = this.config.dir;
+    const temp = `${dir}/${LOG_STATE_TEMP_NAME}`;
+    let step = "write";
+    try {
+      if (this.io.exists(temp)) this.io.removeFile(temp);
+      this.io.createSmallFile(temp, encodeLogState(this.core, state));
+      this.io.renameFile(temp, `${dir}/${LOG_STATE_FILE_NAME}`);
+      step = "directory sync";
+      this.io.syncDirectory(dir);
+    } catch (error) {
+      const kind = step === "write" ? FailureKind.StateWrite : FailureKind.DirectorySync;
+      this.ring.fail(kind, -errnoNumber(errnoOfThrown(error)));
+      this.progress();
+      return false;
+    }
+    return true;
+  }
+
+  private installState(state: LogState): void {
+    if (!this.tryInstallState(state)) throw new TurnFailed();
   }
 
   private sleepMs(): number | undefined {
@@ -156,6 +211,9 @@ export class IoLoop {
           await this.writeRange(segment, streamFrom, headerEnd, 0);
           await this.syncSegments([segment]);
           this.syncDirectory();
+          // Frames go into a segment only once a LOGSTATE naming it is durable: so a segment
+          // missing at the end is corruption, never "a rotation that did not happen".
+          this.installState({ lastSegmentId: segment.segmentId, durableOffset: headerEnd });
           streamFrom = headerEnd;
         }
         if (streamFrom < piece.streamTo) await this.writeRange(segment, streamFrom, piece.streamTo, piece.fileOffset + Number(streamFrom - piece.streamFrom));
@@ -290,7 +348,9 @@ export class IoLoop {
     try {
       this.io.syncDirectory(this.config.dir);
     } catch (error) {
-      this.failSync(typeof error === "object" && error !== null && "errno" in error ? String(error.errno) : "EIO");
+      this.ring.fail(FailureKind.DirectorySync, -errnoNumber(errnoOfThrown(error)));
+      this.progress();
+      throw new TurnFailed();
     }
   }
 
@@ -345,8 +405,7 @@ export class IoLoop {
       try {
         segment.file = this.io.openFile(path, { create: isNew, exclusive: isNew });
       } catch (error) {
-        const errno = typeof error === "object" && error !== null && "errno" in error ? String(error.errno) : "EIO";
-        this.ring.fail(FailureKind.Open, -errnoNumber(errno));
+        this.ring.fail(FailureKind.Open, -errnoNumber(errnoOfThrown(error)));
         this.progress();
         throw new TurnFailed();
       }
@@ -398,8 +457,7 @@ export class IoLoop {
       this.io.truncate(segment.file, segment.dataEnd);
     } catch (error) {
       if (!required) return;
-      const errno = typeof error === "object" && error !== null && "errno" in error ? String(error.errno) : "EIO";
-      this.ring.fail(FailureKind.Write, -errnoNumber(errno));
+      this.ring.fail(FailureKind.Truncate, -errnoNumber(errnoOfThrown(error)));
       this.progress();
       throw new TurnFailed();
     }

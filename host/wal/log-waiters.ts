@@ -72,11 +72,15 @@ export class LogWaiters {
   private failure: Error | null = null;
   /** The highest LSN known durable. */
   durableLsn = 0;
+  /** The durable offset check() saw last, to tell when it moved. */
+  private durableSeen = -1;
 
   constructor(
     private readonly ring: CommitRing,
     private readonly useAtomics: boolean,
     private readonly failureOf: () => Error,
+    /** Called from check() whenever the durable offset has moved since the last check. */
+    private readonly onDurableMoved: () => void = () => undefined,
   ) {}
 
   wait(kind: WatermarkKind, end: number, lsn: number): Promise<bigint> {
@@ -138,6 +142,10 @@ export class LogWaiters {
     }
     this.resolveUpTo(this.written, Number(this.ring.written));
     if (this.ring.state === RingState.Closed) this.settleClosed();
+    if (durable !== this.durableSeen) {
+      this.durableSeen = durable;
+      this.onDurableMoved();
+    }
     if (this.useAtomics) this.watch(seen);
   }
 

@@ -27,7 +27,7 @@ describe("wal: I/O loop rotation", () => {
     for (let i = 0; i < bytes.byteLength; i++) bytes[i] = 1 + (i % 251); // no zeros: any zero in a file came from preallocation
     const waker = new PokeWaker(realTimers);
     const progress: Array<() => void> = [];
-    const loop = new IoLoop(io, ring, waker, systemClock, {
+    const loop = new IoLoop(core, io, ring, waker, systemClock, {
       dir: DIR, durability: { kind: "sync" }, preallocateBytes: 1 << 20, segmentSizeMax: 4096, current: null,
     }, () => progress.splice(0).forEach((wake) => wake()));
     const done = loop.run();

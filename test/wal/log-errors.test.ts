@@ -25,7 +25,9 @@ describe("wal: errors", () => {
 
   it("bad options are InvalidArgumentError before anything is created", async () => {
     const target = path.join(dir, "log");
-    for (const options of [{ durability: "always" }, { durability: { intervalMs: 0 } }, { segmentSizeMax: 10 }, { ringSizeBytes: 5000 }, { io: "uring" }, { lockOwnerContent: "" }, { lockOwnerContent: 12 }]) {
+    for (const options of [{ durability: "always" }, { durability: { intervalMs: 0 } }, { segmentSizeMax: 10 }, { ringSizeBytes: 5000 }, { io: "uring" }, { lockOwnerContent: "" }, { lockOwnerContent: 12 },
+      { ioThread: "false" }, { salvage: "yes" }, { preallocate: 1 }, { durabilty: "sync" }, { entrySizeMax: 16 * 1024 * 1024 }, { ringSizeBytes: 256 * 1024 * 1024, entrySizeMax: 16 * 1024 * 1024 },
+      { core: {} }, { storage: "sim" }, { clock: 5 }, { timers: {} }, { storage: () => null, ioThread: true }]) {
       const error = await rejection(openLog(target, options as never));
       expect(error, JSON.stringify(options)).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
     }
@@ -36,10 +38,14 @@ describe("wal: errors", () => {
     const log = await openLog(dir, { ioThread: false, entrySizeMax: 1024 });
     await log.append(new Uint8Array(1));
     const position = log.position;
-    expect(() => log.append("text" as never)).to.throw().with.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(await rejection(log.append("text" as never))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
     expect(await rejection(log.append(new Uint8Array(1025)))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
-    expect(() => log.appendCheckpoint(-1n)).to.throw().with.property("code", "SPACELOG_INVALID_ARGUMENT");
-    expect(() => log.appendCommit({ a: 1n }, 1n << 63n)).to.throw().with.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(await rejection(log.appendCheckpoint(-1n))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(await rejection(log.appendCommit({ a: 1n }, 1n << 63n))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(await rejection(log.appendPut(new Uint8Array(70_000), new Uint8Array(1)))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
+    expect(await rejection(log.appendDelete(null as never))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
+    const epoch = log.epoch;
+    expect(log.epoch, "a refused call changes nothing").to.equal(epoch);
     expect(await rejection(log.truncateBefore(99n))).to.have.property("code", "SPACELOG_INVALID_ARGUMENT");
     expect(log.position).to.equal(position);
     expect(log.nextLsn).to.equal(2n);
@@ -49,7 +55,16 @@ describe("wal: errors", () => {
   it("calls after close are ClosedError", async () => {
     const log = await openLog(dir, { ioThread: false });
     await log.close();
-    expect(() => log.append(new Uint8Array(1))).to.throw().with.property("code", "SPACELOG_CLOSED");
+    for (const call of [
+      () => log.append(new Uint8Array(1)), () => log.appendPut(new Uint8Array(1), new Uint8Array(1)), () => log.appendDelete(new Uint8Array(1)),
+      () => log.appendCheckpoint(1n), () => log.appendEpochBarrier(), () => log.appendCommit({ a: 1n }), () => log.sync(), () => log.truncateBefore(1n),
+    ]) {
+      // Each call returns a promise that rejects: `.catch(handler)` on it must never be bypassed by a throw.
+      let returned: Promise<unknown> | null = null;
+      expect(() => (returned = call())).not.to.throw();
+      expect(await rejection(returned as unknown as Promise<unknown>)).to.have.property("code", "SPACELOG_CLOSED");
+    }
+    expect(log.epoch).to.equal(0n);
     await log.close(); // idempotent
   });
 
