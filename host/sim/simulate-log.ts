@@ -12,7 +12,7 @@ import { type LockOwner } from "../io/lock-owner.js";
 import { environmentFlag } from "../environment.js";
 import { isSpacelogError } from "../errors.js";
 import { type Log, openLog } from "../wal/index.js";
-import { abandonLogAfterCrash } from "../wal/log-crash-hook.js";
+import { abandonLogAfterCrash } from "../wal/log-internals.js";
 import { type DurabilityOption } from "../wal/durability.js";
 import { decodeSegmentHeader } from "../wal/segment-format.js";
 import { CrashingIo, SimulatedCrash } from "./crashing-io.js";

@@ -8,6 +8,7 @@
 //
 // Woken two ways: in-process, the I/O loop calls check() after it moves a watermark; with the
 // I/O thread, a watcher sleeps in Atomics.waitAsync on the ring's wakeWriters word.
+import { CapacityError } from "../errors.js";
 import { type CommitRing, RingState, RingWord } from "./commit-ring.js";
 
 interface Waiter {
@@ -59,6 +60,9 @@ class Fifo<T> {
 
 export type WatermarkKind = "durable" | "written";
 
+/** Waiters per watermark when the owner sets no bound of its own (the log sets one from its ring). */
+export const WAITERS_MAX_DEFAULT = 4 << 20;
+
 /** Tracked [end, lsn] pairs kept at most (1 Mi pairs, 16 MiB) before they are thinned. */
 const MARKS_MAX = 1 << 20;
 
@@ -81,11 +85,22 @@ export class LogWaiters {
     private readonly failureOf: () => Error,
     /** Called from check() whenever the durable offset has moved since the last check. */
     private readonly onDurableMoved: () => void = () => undefined,
+    /** Waiters kept at most per watermark. */
+    private readonly waitersMax: number = WAITERS_MAX_DEFAULT,
   ) {}
 
+  /**
+   * Resolves with `lsn` once the watermark reaches `end`. Bounded (STYLE habit 4): past
+   * `waitersMax` waiters on one watermark the wait is refused with CapacityError. Appends never
+   * reach it (the ring and the backlog bound them first); only a flood of concurrent sync() calls can.
+   */
   wait(kind: WatermarkKind, end: number, lsn: number): Promise<bigint> {
+    const list = kind === "durable" ? this.durable : this.written;
+    if (list.size >= this.waitersMax) {
+      return Promise.reject(new CapacityError(`${list.size} calls already wait for the ${kind} watermark (at most ${this.waitersMax}); wait for some to settle first`));
+    }
     return new Promise((resolve, reject) => {
-      (kind === "durable" ? this.durable : this.written).push({ end, lsn, resolve, reject });
+      list.push({ end, lsn, resolve, reject });
       // A watcher already armed will run check() after this push (its wake-up is a later task),
       // so only the first waiter of a quiet spell, or any waiter in-process, needs one here.
       if (!this.watching || this.failure !== null) this.check();
@@ -174,7 +189,9 @@ export class LogWaiters {
   }
 
   private watch(seen: number): void {
-    if (this.watching || (this.durable.size === 0 && this.written.size === 0 && this.closed.length === 0)) return;
+    // Tracked entries (interval and none modes) keep the watch too: their durability moves
+    // entriesSinceSync and the idle sync mark (log.ts), though no promise waits for it.
+    if (this.watching || (this.durable.size === 0 && this.written.size === 0 && this.closed.length === 0 && this.marks.size === 0)) return;
     this.watching = true;
     const result = Atomics.waitAsync(this.ring.i32, RingWord.wakeWriters, seen);
     const again = (): void => {

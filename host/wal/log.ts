@@ -7,16 +7,16 @@
 //
 // Every call returns a promise and reports problems by rejecting it: bad arguments, a closed log
 // and a failed log never throw synchronously.
-import { type Core, type Region } from "../core/index.js";
+import { type Core, type Region, FRAME_HEADER_SIZE } from "../core/index.js";
 import { assert } from "../assert.js";
 import { ClosedError, InvalidArgumentError, StoreFailedError } from "../errors.js";
 import { type StorageIo } from "../io/storage-io.js";
-import { AppendBacklog } from "./append-backlog.js";
+import { AppendBacklog, BACKLOG_ENTRIES_MAX } from "./append-backlog.js";
 import { type CommitRing, FailureKind, RingState, RingWord } from "./commit-ring.js";
 import { type DirectoryLock } from "./directory-lock.js";
 import { type LoopHandle } from "./io-thread.js";
 import { type TimerSource } from "./loop-waker.js";
-import { registerCrashAbandon } from "./log-crash-hook.js";
+import { type LoopHost, registerLogInternals } from "./log-internals.js";
 import {
   type EntryPayload, encodeCheckpoint, encodeCommit, encodeDelete, encodeEpochBarrier, encodeTruncate, payloadOf, putPayload, rawPayload,
 } from "./log-entry.js";
@@ -53,6 +53,9 @@ export interface LogParts {
   readonly appender: RingAppender;
   readonly timers: TimerSource;
 }
+
+/** Concurrent sync() calls that may wait at once, beyond the appends (see the waiters' bound). */
+const SYNC_CALLS_WAITING_MAX = 1 << 16;
 
 function rejecting<T>(body: () => Promise<T>): Promise<T> {
   try {
@@ -96,12 +99,15 @@ export class Log {
     this.regions = parts.regions;
     this.lock = parts.lock;
     this.appender = parts.appender;
-    this.waiters = new LogWaiters(parts.ring, parts.options.ioThread, () => this.failure ?? failureOfRing(parts.ring, parts.dir), () => this.scheduleIdleMark());
+    // Appends never hit the waiters' bound: each waits for a frame in the ring (at least
+    // FRAME_HEADER_SIZE + 1 bytes) or sits in the bounded backlog; the rest is room for sync() calls.
+    const waitersMax = Math.ceil(parts.options.ringSizeBytes / (FRAME_HEADER_SIZE + 1)) + BACKLOG_ENTRIES_MAX + SYNC_CALLS_WAITING_MAX;
+    this.waiters = new LogWaiters(parts.ring, parts.options.ioThread, () => this.failure ?? failureOfRing(parts.ring, parts.dir), () => this.scheduleIdleMark(), waitersMax);
     this.timers = parts.timers;
     this.epochValue = parts.recovered.epoch;
     this.retiredBefore = parts.recovered.retiredBefore;
     this.recovery = parts.recovered.report;
-    registerCrashAbandon(this, (error) => this.abandon(error));
+    registerLogInternals(this, { start: (host) => this.start(host), abandon: (error) => this.abandon(error) });
   }
 
   /** Stream offset just past the last appended entry (written or not). */
@@ -363,10 +369,8 @@ export class Log {
     this.waiters.check();
   }
 
-  // --- started once by openLog ---
-
-  /** Starts the loop through `host` and, for a new log, makes its first segment durable. */
-  async start(host: (onFailure: (error: Error) => void, onProgress: () => void) => LoopHandle): Promise<void> {
+  /** Called once by openLog (log-internals.ts): starts the loop and, for a new log, makes its first segment durable. */
+  private async start(host: LoopHost): Promise<void> {
     const fresh = !this.appender.chain.hasActive;
     if (fresh) assert(this.appender.startSegment(), "a fresh ring has room for the first segment start");
     this.loop = host((error) => this.recordFailure(error), () => this.waiters.check());

@@ -1,6 +1,6 @@
 // openLog: checks the arguments, takes the directory's LOCK, recovers what is on disk, and starts
 // the I/O loop. Anything that fails on the way releases what was taken and changes nothing else.
-import { type Core, loadCore } from "../core/index.js";
+import { type Core, type Region, loadCore } from "../core/index.js";
 import { InvalidArgumentError, IoError, NotALogError } from "../errors.js";
 import { systemClock } from "../io/clock.js";
 import { createRealIo } from "../io/create-io.js";
@@ -8,8 +8,9 @@ import { type StorageIo } from "../io/storage-io.js";
 import { CommitRing } from "./commit-ring.js";
 import { DirectoryLock, processOwnerAlive } from "./directory-lock.js";
 import { type IoLoopConfig } from "./io-loop.js";
-import { IO_THREAD_ARENA_SIZE, type LoopHandle, startInProcessLoop, startIoThread } from "./io-thread.js";
+import { IO_THREAD_ARENA_SIZE, startInProcessLoop, startIoThread } from "./io-thread.js";
 import { Log } from "./log.js";
+import { type LoopHost, startLog } from "./log-internals.js";
 import { prepareLogDirectory } from "./log-directory.js";
 import { type LogOptions, type ResolvedLogOptions, resolveLogOptions } from "./log-options.js";
 import { recoverLog } from "./log-recovery.js";
@@ -54,7 +55,7 @@ export async function openLog(dir: string, options: LogOptions = {}): Promise<Lo
     const config: IoLoopConfig = {
       dir, durability: resolved.durability, preallocateBytes: resolved.preallocateBytes, segmentSizeMax: resolved.segmentSizeMax, current: chain.currentStart(),
     };
-    await log.start(loopHost(core, ring, config, regions, resolved, storage, options, dir));
+    await startLog(log, loopHost(core, ring, config, regions, resolved, storage, options, dir));
     return log;
   } catch (error) {
     if (log !== null) await log.close().catch(() => undefined);
@@ -67,9 +68,9 @@ export async function openLog(dir: string, options: LogOptions = {}): Promise<Lo
 }
 
 function loopHost(
-  core: Core, ring: CommitRing, config: IoLoopConfig, regions: import("../core/index.js").Region[], resolved: ResolvedLogOptions,
+  core: Core, ring: CommitRing, config: IoLoopConfig, regions: Region[], resolved: ResolvedLogOptions,
   storage: StorageIo | null, options: LogOptions, dir: string,
-): (onFailure: (error: Error) => void, onProgress: () => void) => LoopHandle {
+): LoopHost {
   return (onFailure, onProgress) => {
     if (resolved.ioThread) {
       const arena = core.allocateRegion(IO_THREAD_ARENA_SIZE);
