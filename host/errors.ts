@@ -83,6 +83,15 @@ export class DirectoryLockedError extends SpacelogError {
   override readonly code: string = "SPACELOG_DIRECTORY_LOCKED";
 }
 
+/**
+ * The directory is open already in this process (on this thread or another): close that log
+ * first, or share it. Not DirectoryLockedError: no other process is involved.
+ */
+export class DirectoryInUseError extends SpacelogError {
+  override readonly name: string = "DirectoryInUseError";
+  override readonly code: string = "SPACELOG_DIRECTORY_IN_USE";
+}
+
 /** A call after close(). */
 export class ClosedError extends SpacelogError {
   override readonly name: string = "ClosedError";

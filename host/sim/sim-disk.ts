@@ -14,6 +14,8 @@
 // It asserts what a real disk cannot do: two in-flight writes to the same bytes, a read of bytes
 // a write is still writing, a close with ops in flight, a handle from before a crash.
 import { assert, constants } from "../assert.js";
+import { InvalidArgumentError } from "../errors.js";
+import { Prng } from "./prng.js";
 import { CRASH_MODELS, type CrashModel, isCrashModel, landAtCrash } from "./sim-crash.js";
 import { type SimFaultKind } from "./sim-faults.js";
 import { type SimDiskOptions, SimFileSystem, type SimHandle } from "./sim-file-system.js";
@@ -51,12 +53,27 @@ interface InFlightDatasync extends InFlightCommon {
 
 type InFlightOp = InFlightWrite | InFlightDatasync;
 
+/** The seed of `new SimDisk()`: any seed is as good, and a fixed one replays. */
+export const SIM_SEED_DEFAULT = 1;
+
+/** SimDisk's options: the PRNG that decides everything, or the `seed` to make one from (default SIM_SEED_DEFAULT). */
+export type SimDiskConfig = Omit<SimDiskOptions, "prng"> & { readonly prng?: Prng; readonly seed?: number };
+
+function prngOf(options: SimDiskConfig): Prng {
+  if (typeof options !== "object" || options === null) throw new InvalidArgumentError(`SimDisk options must be an object; got ${String(options)}`);
+  if (options.prng !== undefined && options.seed !== undefined) throw new InvalidArgumentError("SimDisk takes a prng or a seed, not both");
+  if (options.seed !== undefined && !Number.isSafeInteger(options.seed)) {
+    throw new InvalidArgumentError(`a SimDisk seed is a safe integer; got ${String(options.seed)}`);
+  }
+  return options.prng ?? new Prng(options.seed ?? SIM_SEED_DEFAULT);
+}
+
 export class SimDisk extends SimFileSystem {
   private inFlight: InFlightOp[] = [];
   private crashes = 0;
 
-  constructor(options: SimDiskOptions) {
-    super(options);
+  constructor(options: SimDiskConfig = {}) {
+    super({ ...options, prng: prngOf(options) });
   }
 
   /** Crashes so far: handles and SimIo instances from an earlier epoch are dead. */

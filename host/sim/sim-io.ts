@@ -11,10 +11,15 @@
 //
 // A crash kills the process this SimIo stood for: every later call fails an assert except
 // dispose(), which releases the completion table. Make a new SimIo over the same disk to "restart".
+//
+// The simulated process takes LOCKs as itself (lockOwner): its identity is `sim=<crash count>`,
+// the disk's epoch when it started, so its LOCK records do not depend on the real pid (one seed,
+// one trace hash on every runtime) and a LOCK from before a crash reads as gone.
 import { assert } from "../assert.js";
 import { type Core, type CompletionTable } from "../core/index.js";
 import { CapacityError } from "../errors.js";
 import { IO_LIMITS_DEFAULT, type IoLimits } from "../io/create-io.js";
+import { type LockOwner, type LockOwnerStatus, identityFields } from "../io/lock-owner.js";
 import { type IoCompletion, type IoFile, type OpenFileOptions, type StorageIo } from "../io/storage-io.js";
 import { type SimDisk } from "./sim-disk.js";
 import { type SimHandle } from "./sim-file-system.js";
@@ -25,10 +30,22 @@ export class SimIo implements StorageIo {
   private ready: IoCompletion[] = [];
   private inFlight = 0;
   private readonly epoch: number;
+  readonly lockOwner: LockOwner;
 
   constructor(readonly disk: SimDisk, readonly completions: CompletionTable, private readonly filesMax = completions.filesMax) {
     assert(filesMax >= 1 && filesMax <= completions.filesMax, "SimIo's files fit the completion table's file slots");
     this.epoch = disk.epoch;
+    this.lockOwner = {
+      identity: `sim=${this.epoch}`,
+      limits: "",
+      advisoryLock: null,
+      // One simulated process runs at a time: a LOCK of this epoch is its own, any other died at a crash.
+      statusOf: (identity: string): LockOwnerStatus => {
+        const epoch = Number(identityFields(identity)?.get("sim") ?? "");
+        return Number.isSafeInteger(epoch) && epoch === this.disk.epoch ? "self" : "gone";
+      },
+      overwrite: (path: string, record: Uint8Array) => this.overwriteSmallFile(path, record),
+    };
   }
 
   openFile(path: string, options: OpenFileOptions): IoFile {
@@ -131,6 +148,22 @@ export class SimIo implements StorageIo {
     }
     this.disk.close(handle);
     return true;
+  }
+
+  /**
+   * The LOCK's in-place write (host/io/lock-owner.ts): the existing file at `path` comes to hold
+   * exactly `bytes`, written over its first bytes (a short write continues), cut after them, synced.
+   */
+  overwriteSmallFile(path: string, bytes: Uint8Array): void {
+    this.checkAlive();
+    const handle = this.disk.open(path, { create: false });
+    try {
+      for (let done = 0; done < bytes.byteLength;) done += this.disk.writeNow(handle, bytes.subarray(done), done);
+      if (this.disk.size(handle) > bytes.byteLength) this.disk.truncate(handle, bytes.byteLength);
+      this.disk.sync(handle);
+    } finally {
+      this.disk.close(handle);
+    }
   }
 
   submitWrite(file: IoFile, buffers: readonly Uint8Array[], position: number): bigint | null {

@@ -34,12 +34,12 @@ export interface LogOptions {
   readonly storage?: (core: Core) => StorageIo;
   readonly clock?: Clock;
   readonly timers?: TimerSource;
-  /** For the simulator: whether the owner named in an existing LOCK still runs. Default: by pid. */
-  readonly lockOwnerAlive?: LockOwnerAlive;
   /**
-   * For the simulator: what this process writes into LOCK. Default: its pid and a newline. A
-   * simulation passes a fixed owner, so its disk trace does not depend on the pid's digits.
+   * @deprecated Ignored. The StorageIo's lockOwner (host/io/lock-owner.ts) says whether a LOCK's
+   * holder still runs: the simulator's, or this OS process's by pid + start time + boot id.
    */
+  readonly lockOwnerAlive?: LockOwnerAlive;
+  /** @deprecated Ignored. A LOCK names its holder by the lockOwner's identity (docs/FORMAT.md "LOCK"). */
   readonly lockOwnerContent?: string;
 }
 
