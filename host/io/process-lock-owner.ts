@@ -189,7 +189,8 @@ function createProcessLockOwner(): LockOwner {
     : `pid=${own.pid}`;
   const limits = deno !== null
     ? "Deno reads no /proc (it asks --allow-all for it) and signals a pid only with --allow-run"
-    : own.startTime === null ? "this platform has no /proc, so a pid is checked without its start time" : "";
+    : own.startTime === null ? "this platform has no /proc, so a pid is checked without its start time"
+    : "its pid runs, but /proc does not show this process its start time (mounted with hidepid?)";
   return {
     identity,
     limits,
