@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# npm run test:power-loss: real power cuts under LazyFS (../shared/lazyfs/README.md). Installs
+# LazyFS's Debian build dependencies if they are missing, builds it (lazyfs.sh skips that when it
+# is up to date), mounts a private instance, runs dist/test/power-loss/power-loss-main.js on it,
+# and unmounts in a trap, even on failure.
+#
+# lazyfs.sh is, in order: $LAZYFS_SH, <repo>/../shared/lazyfs/lazyfs.sh, /work/shared/lazyfs/lazyfs.sh.
+# Without root, /dev/fuse or lazyfs.sh the stage says why and exits 0.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+
+skip() { echo "test:power-loss: SKIPPED: $*"; exit 0; }
+
+[ "$(id -u)" = 0 ] || skip "not root (mounting LazyFS, a FUSE file system, needs root here)"
+[ -e /dev/fuse ] || skip "/dev/fuse is missing (modprobe fuse, or run the container with --device /dev/fuse --cap-add SYS_ADMIN)"
+
+lazyfs_sh=""
+for candidate in "${LAZYFS_SH:-}" "$repo/../shared/lazyfs/lazyfs.sh" /work/shared/lazyfs/lazyfs.sh; do
+  if [ -n "$candidate" ] && [ -f "$candidate" ]; then lazyfs_sh=$(cd "$(dirname "$candidate")" && pwd)/$(basename "$candidate"); break; fi
+done
+[ -n "$lazyfs_sh" ] || skip "no lazyfs.sh (looked at \$LAZYFS_SH, $repo/../shared/lazyfs/lazyfs.sh and /work/shared/lazyfs/lazyfs.sh)"
+
+# The Debian packages lazyfs.sh deps installs; apt runs only when one is missing.
+packages="g++ make pkg-config fuse3 libfuse3-dev libspdlog-dev libtoml11-dev"
+missing=""
+for package in $packages; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [ "$status" = "install ok installed" ] || missing="$missing $package"
+done
+if [ -n "$missing" ]; then
+  command -v apt-get >/dev/null || skip "LazyFS needs$missing, and there is no apt-get to install them"
+  echo "test:power-loss: installing LazyFS's build dependencies:$missing"
+  bash "$lazyfs_sh" deps
+fi
+bash "$lazyfs_sh" build
+
+cd "$repo"
+[ "${SPACELOG_STAGE_NO_BUILD:-}" = 1 ] || npm run --silent build
+
+# A private mount and state folder, so that no other LazyFS on this machine is disturbed.
+work=$(mktemp -d "${TMPDIR:-/tmp}/spacelog-power-loss-XXXXXX")
+export LAZYFS_STATE="$work/state" LAZYFS_MNT="$work/mnt" LAZYFS_ROOT="$work/root"
+cleanup() {
+  bash "$lazyfs_sh" umount "$LAZYFS_MNT" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+bash "$lazyfs_sh" mount "$LAZYFS_MNT"
+# shellcheck disable=SC1091
+. "$LAZYFS_STATE/env"
+
+start=$SECONDS
+node dist/test/power-loss/power-loss-main.js "$LAZYFS_MNT"
+echo "test:power-loss: passed in $((SECONDS - start)) s"
