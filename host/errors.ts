@@ -77,6 +77,15 @@ export class StoreFailedError extends SpacelogError {
   override readonly code: string = "SPACELOG_STORE_FAILED";
 }
 
+/**
+ * The log's I/O thread failed to start, or died: the log refuses every further call. `cause` is
+ * what the thread reported (its uncaught error, or its exit code).
+ */
+export class IoThreadError extends StoreFailedError {
+  override readonly name: string = "IoThreadError";
+  override readonly code: string = "SPACELOG_IO_THREAD";
+}
+
 /** Another process holds the directory's LOCK. */
 export class DirectoryLockedError extends SpacelogError {
   override readonly name: string = "DirectoryLockedError";

@@ -2,6 +2,7 @@
 // the disk with the chosen model and from then on throws SimulatedCrash from every call, as if
 // the process had been killed mid-call. Used by simulateLog to crash at a random I/O step,
 // including in the middle of recovery.
+import { type LockOwner } from "../io/lock-owner.js";
 import { type CompletionTable } from "../core/index.js";
 import { type IoCompletion, type IoFile, type OpenFileOptions, type StorageIo } from "../io/storage-io.js";
 import { type CrashModel } from "./sim-crash.js";
@@ -21,6 +22,11 @@ export class CrashingIo implements StorageIo {
 
   get completions(): CompletionTable {
     return this.inner.completions;
+  }
+
+  /** The simulated process's lock owner: a crash kills it, so its LOCKs read as a dead holder's. */
+  get lockOwner(): LockOwner {
+    return this.inner.lockOwner;
   }
 
   get hasCrashed(): boolean {

@@ -1,7 +1,7 @@
 // spacelog/sim: the simulated disk (DESIGN section 8). A seeded PRNG decides every latency, fault
 // and crash outcome; time is virtual; one seed gives one trace hash on Node, Bun and Deno.
 //
-//   const disk = new SimDisk({ prng: new Prng(seed), faults: { writeEioProbability: 0.01 } });
+//   const disk = new SimDisk({ seed, faults: { writeEioProbability: 0.01 } });
 //   const io = createSimIo(core, disk);      // a StorageIo of kind "sim"
 //   ... run the log over io ...
 //   disk.crash("random-prefix");             // power loss; io is dead now
@@ -9,7 +9,7 @@
 export { Prng } from "./prng.js";
 export { type Clock, VirtualClock } from "./virtual-clock.js";
 export { TraceHash, SimTrace } from "./trace-hash.js";
-export { SimDisk, type SimDone, SIM_IN_FLIGHT_MAX } from "./sim-disk.js";
+export { SimDisk, type SimDone, type SimDiskConfig, SIM_IN_FLIGHT_MAX, SIM_SEED_DEFAULT } from "./sim-disk.js";
 export {
   type SimDiskOptions, type SimHandle, type SimLatency, type SimOpenOptions, SIM_LATENCY_DEFAULT, simIoError,
 } from "./sim-file-system.js";

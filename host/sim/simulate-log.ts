@@ -8,7 +8,6 @@
 //   - recovering twice gives the same entries, and the second recovery finds nothing to repair.
 // The same seed gives the same trace hash on every run and runtime.
 import { type Core } from "../core/index.js";
-import { type LockOwner } from "../io/lock-owner.js";
 import { environmentFlag } from "../environment.js";
 import { isSpacelogError } from "../errors.js";
 import { type Log, openLog } from "../wal/index.js";
@@ -20,7 +19,7 @@ import { Prng } from "./prng.js";
 import { CRASH_MODELS, type CrashModel } from "./sim-crash.js";
 import { SimDisk } from "./sim-disk.js";
 import { type SimFaults } from "./sim-faults.js";
-import { type SimIo, createSimIo } from "./sim-io.js";
+import { createSimIo } from "./sim-io.js";
 
 export interface SimulateLogOptions {
   readonly seed: number;
@@ -73,20 +72,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** A failure the log reports on purpose (a fault, a crash), as opposed to a bug. */
 function expected(error: unknown): boolean {
   return error instanceof SimulatedCrash || isSpacelogError(error);
-}
-
-/**
- * A CrashingIo whose LOCKs are taken by the SimIo's simulated process (SimIo.lockOwner), so a LOCK
- * from before a crash reads as its dead owner's. TODO: goes when CrashingIo forwards lockOwner itself.
- */
-class CrashingSimIo extends CrashingIo {
-  constructor(private readonly sim: SimIo, crashAt: number, model: CrashModel) {
-    super(sim, crashAt, model);
-  }
-
-  get lockOwner(): LockOwner {
-    return this.sim.lockOwner;
-  }
 }
 
 class LogSimulation {
@@ -159,7 +144,7 @@ class LogSimulation {
   /** One process lifetime: open (recover and check), work, then crash at a random I/O step. */
   private async lifetime(): Promise<void> {
     const crashAt = 1 + this.prng.below(400);
-    const io = new CrashingSimIo(createSimIo(this.options.core, this.disk), crashAt, this.crashModel);
+    const io = new CrashingIo(createSimIo(this.options.core, this.disk), crashAt, this.crashModel);
     this.note(`lifetime: crash at I/O step ${crashAt} (${this.crashModel}), ${this.history.length} entries so far`);
     let log: Log | null = null;
     try {
@@ -240,7 +225,7 @@ class LogSimulation {
     const first = createSimIo(this.options.core, this.disk);
     let log: Log;
     try {
-      log = await openLog(LOG_DIR, { ...this.logOptions(new CrashingSimIo(first, Number.MAX_SAFE_INTEGER, this.crashModel)), durability: "sync" });
+      log = await openLog(LOG_DIR, { ...this.logOptions(new CrashingIo(first, Number.MAX_SAFE_INTEGER, this.crashModel)), durability: "sync" });
     } catch (error) {
       if (error instanceof Error && error.name === "CorruptLogError") this.fail(`the final recovery found corruption: ${error.message}`);
       throw error;
@@ -251,7 +236,7 @@ class LogSimulation {
     this.note("final replay checked");
     await log.close();
     this.note("final close");
-    const second = await openLog(LOG_DIR, this.logOptions(new CrashingSimIo(createSimIo(this.options.core, this.disk), Number.MAX_SAFE_INTEGER, this.crashModel)));
+    const second = await openLog(LOG_DIR, this.logOptions(new CrashingIo(createSimIo(this.options.core, this.disk), Number.MAX_SAFE_INTEGER, this.crashModel)));
     const report = second.recovery;
     if (report.tornTail !== null || report.removedTornSegments.length > 0 || report.salvaged !== null) {
       this.fail(`a second recovery still repaired something: ${JSON.stringify(report, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`);

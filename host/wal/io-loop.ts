@@ -41,7 +41,7 @@ import { type Clock } from "../io/clock.js";
 import { type IoCompletion, type IoFile, type StorageIo, errnoNumber, errnoOfThrown } from "../io/storage-io.js";
 import { type CommitRing, FailureKind, RingState, RingWord, type SegmentStart } from "./commit-ring.js";
 import { type Durability } from "./durability.js";
-import { LOG_STATE_FILE_NAME, LOG_STATE_TEMP_NAME, type LogState, encodeLogState } from "./log-state.js";
+import { LOG_STATE_FILE_NAME, LOG_STATE_TEMP_NAME, type LogState, decodeLogState, encodeLogState } from "./log-state.js";
 import { type LoopWaker } from "./loop-waker.js";
 import { SEGMENT_HEADER_SIZE, segmentFileName } from "./segment-format.js";
 import { planWrites } from "./write-plan.js";
@@ -74,6 +74,8 @@ export class IoLoop {
   private readonly segments: OpenSegment[] = [];
   private readonly completions: IoCompletion[] = [];
   private lastSyncRequests = 0;
+  /** LOGSTATE as this loop last read or wrote it: an install that changes nothing is skipped. */
+  private stateOnDisk: LogState | null = null;
   private nextIntervalSyncMs = 0;
 
   constructor(
@@ -150,6 +152,15 @@ export class IoLoop {
       this.progress();
       return false;
     }
+    const onDisk = this.io.readSmallFile(`${this.config.dir}/${LOG_STATE_FILE_NAME}`);
+    const decoded = onDisk === undefined ? null : decodeLogState(this.core, onDisk);
+    this.stateOnDisk = decoded === null || typeof decoded === "string" ? null : decoded;
+    // A state that names this segment with a floor at or below what recovery kept is still
+    // true (the syncFile above made the rest durable; rotation and close raise the floor): it is
+    // left as it is, so a log on a full disk still opens and reads. A missing state, one naming
+    // an older segment (a crash inside a rotation), or a floor above the recovered end (after
+    // salvage) is rewritten before any frame goes into the segment.
+    if (this.stateOnDisk !== null && this.stateOnDisk.lastSegmentId === current.segmentId && this.stateOnDisk.durableOffset <= this.ring.origin) return true;
     return this.tryInstallState({ lastSegmentId: current.segmentId, durableOffset: this.ring.origin });
   }
 
@@ -158,6 +169,8 @@ export class IoLoop {
    * (docs/FORMAT.md "Log state"). False if the log failed.
    */
   private tryInstallState(state: LogState): boolean {
+    const onDisk = this.stateOnDisk;
+    if (onDisk !== null && onDisk.lastSegmentId === state.lastSegmentId && onDisk.durableOffset === state.durableOffset) return true;
     const dir = this.config.dir;
     const temp = `${dir}/${LOG_STATE_TEMP_NAME}`;
     let step = "write";
@@ -167,6 +180,7 @@ export class IoLoop {
       this.io.renameFile(temp, `${dir}/${LOG_STATE_FILE_NAME}`);
       step = "directory sync";
       this.io.syncDirectory(dir);
+      this.stateOnDisk = state;
     } catch (error) {
       const kind = step === "write" ? FailureKind.StateWrite : FailureKind.DirectorySync;
       this.ring.fail(kind, -errnoNumber(errnoOfThrown(error)));

@@ -1,10 +1,9 @@
 // openLog's options, checked once at the door: bad options are an InvalidArgumentError and
 // nothing on disk is touched.
-import { type Core } from "../core/index.js";
+import { type Core, FRAME_PAYLOAD_MAX } from "../core/index.js";
 import { InvalidArgumentError } from "../errors.js";
 import { type Clock } from "../io/clock.js";
 import { type StorageIo } from "../io/storage-io.js";
-import { type LockOwnerAlive } from "./directory-lock.js";
 import { type Durability, type DurabilityOption, parseDurability } from "./durability.js";
 import { type TimerSource } from "./loop-waker.js";
 
@@ -34,13 +33,6 @@ export interface LogOptions {
   readonly storage?: (core: Core) => StorageIo;
   readonly clock?: Clock;
   readonly timers?: TimerSource;
-  /**
-   * @deprecated Ignored. The StorageIo's lockOwner (host/io/lock-owner.ts) says whether a LOCK's
-   * holder still runs: the simulator's, or this OS process's by pid + start time + boot id.
-   */
-  readonly lockOwnerAlive?: LockOwnerAlive;
-  /** @deprecated Ignored. A LOCK names its holder by the lockOwner's identity (docs/FORMAT.md "LOCK"). */
-  readonly lockOwnerContent?: string;
 }
 
 export interface ResolvedLogOptions {
@@ -68,29 +60,63 @@ function integerIn(name: string, value: number | undefined, fallback: number, mi
   return value;
 }
 
+/** Every key LogOptions has: any other key is a mistake (a typo would otherwise be ignored). */
+const LOG_OPTION_KEYS: ReadonlySet<string> = new Set([
+  "durability", "segmentSizeMax", "ringSizeBytes", "entrySizeMax", "ioThread", "io", "salvage", "preallocate",
+  "core", "storage", "clock", "timers",
+]);
+
+function booleanOption(options: LogOptions, name: "ioThread" | "salvage" | "preallocate"): boolean | undefined {
+  const value: unknown = options[name];
+  if (value !== undefined && typeof value !== "boolean") throw new InvalidArgumentError(`${name} must be a boolean; got ${JSON.stringify(value) ?? String(value)}`);
+  return value;
+}
+
+function objectOption(options: LogOptions, name: "core" | "clock" | "timers", method: string): void {
+  const value: unknown = options[name];
+  if (value === undefined) return;
+  if (typeof value !== "object" || value === null || typeof (value as Record<string, unknown>)[method] !== "function") {
+    throw new InvalidArgumentError(`${name} must be an object with a ${method}() method; got ${String(value)}`);
+  }
+}
+
+function functionOption(options: LogOptions, name: "storage"): void {
+  const value: unknown = options[name];
+  if (value !== undefined && typeof value !== "function") throw new InvalidArgumentError(`${name} must be a function; got ${String(value)}`);
+}
+
 export function resolveLogOptions(options: LogOptions): ResolvedLogOptions {
-  if (typeof options !== "object" || options === null) throw new InvalidArgumentError("openLog options must be an object");
+  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new InvalidArgumentError(`openLog options must be an object; got ${String(options)}`);
+  const unknown = Object.keys(options).filter((key) => !LOG_OPTION_KEYS.has(key));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown openLog option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; the options are ${[...LOG_OPTION_KEYS].join(", ")}`);
   const ringSizeBytes = integerIn("ringSizeBytes", options.ringSizeBytes, 8 * MIB, 64 * 1024, 256 * MIB);
   if (ringSizeBytes % 4096 !== 0) throw new InvalidArgumentError(`ringSizeBytes must be a multiple of 4096; got ${ringSizeBytes}`);
-  const entrySizeMax = integerIn("entrySizeMax", options.entrySizeMax, Math.min(MIB, ringSizeBytes / 4), 1, ringSizeBytes / 4);
+  // An entry's payload is its type byte and the entry, and a frame's payload is at most
+  // FRAME_PAYLOAD_MAX; a quarter of the ring keeps a large entry from starving the others.
+  const entrySizeLimit = Math.min(ringSizeBytes / 4, FRAME_PAYLOAD_MAX - 1);
+  const entrySizeMax = integerIn("entrySizeMax", options.entrySizeMax, Math.min(MIB, entrySizeLimit), 1, entrySizeLimit);
   const segmentSizeMax = integerIn("segmentSizeMax", options.segmentSizeMax, 64 * MIB, 4096, 1024 * MIB);
-  if (options.preallocate !== undefined && typeof options.preallocate !== "boolean") {
-    throw new InvalidArgumentError(`preallocate must be a boolean; got ${String(options.preallocate)}`);
-  }
-  if (options.lockOwnerContent !== undefined && (typeof options.lockOwnerContent !== "string" || options.lockOwnerContent.length === 0)) {
-    throw new InvalidArgumentError(`lockOwnerContent must be a non-empty string; got ${String(options.lockOwnerContent)}`);
-  }
+  const ioThread = booleanOption(options, "ioThread");
+  const salvage = booleanOption(options, "salvage");
+  const preallocate = booleanOption(options, "preallocate");
+  objectOption(options, "core", "crc32c");
+  objectOption(options, "clock", "nowMs");
+  objectOption(options, "timers", "setTimer");
+  functionOption(options, "storage");
   if (options.io !== undefined && options.io !== "sync" && options.io !== "threadpool") {
     throw new InvalidArgumentError(`io must be "sync" or "threadpool"; got ${String(options.io)}`);
+  }
+  if (options.storage !== undefined && ioThread === true) {
+    throw new InvalidArgumentError("storage runs the I/O loop in-process: it cannot be combined with ioThread: true");
   }
   return {
     durability: parseDurability(options.durability),
     segmentSizeMax,
     ringSizeBytes,
     entrySizeMax,
-    ioThread: options.storage === undefined && options.ioThread !== false,
+    ioThread: options.storage === undefined && ioThread !== false,
     io: options.io ?? "threadpool",
-    salvage: options.salvage === true,
-    preallocateBytes: options.preallocate === false ? 0 : PREALLOCATE_STEP_BYTES,
+    salvage: salvage === true,
+    preallocateBytes: preallocate === false ? 0 : PREALLOCATE_STEP_BYTES,
   };
 }

@@ -6,7 +6,7 @@ import { systemClock } from "../io/clock.js";
 import { createRealIo } from "../io/create-io.js";
 import { type StorageIo } from "../io/storage-io.js";
 import { CommitRing } from "./commit-ring.js";
-import { DirectoryLock, processOwnerAlive } from "./directory-lock.js";
+import { DirectoryLock } from "./directory-lock.js";
 import { type IoLoopConfig } from "./io-loop.js";
 import { IO_THREAD_ARENA_SIZE, startInProcessLoop, startIoThread } from "./io-thread.js";
 import { Log } from "./log.js";
@@ -41,7 +41,7 @@ export async function openLog(dir: string, options: LogOptions = {}): Promise<Lo
   try {
     checkIsDirectory(coldIo, dir);
     if (!coldIo.exists(dir)) coldIo.makeDirectory(dir);
-    lock = DirectoryLock.acquire(coldIo, dir, options.lockOwnerAlive ?? processOwnerAlive, options.lockOwnerContent ?? `${typeof process !== "undefined" ? process.pid : 0}\n`);
+    lock = DirectoryLock.acquire(coldIo, dir);
     prepareLogDirectory(coldIo, dir);
     const recovered = recoverLog(core, coldIo, dir, resolved.salvage);
     const { ring, region } = CommitRing.allocate(core, { ringSizeBytes: resolved.ringSizeBytes, spillSizeBytes: resolved.entrySizeMax + 4096 });

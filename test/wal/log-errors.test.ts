@@ -25,7 +25,7 @@ describe("wal: errors", () => {
 
   it("bad options are InvalidArgumentError before anything is created", async () => {
     const target = path.join(dir, "log");
-    for (const options of [{ durability: "always" }, { durability: { intervalMs: 0 } }, { segmentSizeMax: 10 }, { ringSizeBytes: 5000 }, { io: "uring" }, { lockOwnerContent: "" }, { lockOwnerContent: 12 },
+    for (const options of [{ durability: "always" }, { durability: { intervalMs: 0 } }, { segmentSizeMax: 10 }, { ringSizeBytes: 5000 }, { io: "uring" }, { lockOwnerContent: "x" }, { lockOwnerAlive: () => true },
       { ioThread: "false" }, { salvage: "yes" }, { preallocate: 1 }, { durabilty: "sync" }, { entrySizeMax: 16 * 1024 * 1024 }, { ringSizeBytes: 256 * 1024 * 1024, entrySizeMax: 16 * 1024 * 1024 },
       { core: {} }, { storage: "sim" }, { clock: 5 }, { timers: {} }, { storage: () => null, ioThread: true }]) {
       const error = await rejection(openLog(target, options as never));
@@ -74,9 +74,9 @@ describe("wal: errors", () => {
     expect(fs.readdirSync(dir)).to.deep.equal(["notes.txt"]);
   });
 
-  it("a second open in this process is DirectoryLockedError", async () => {
+  it("a second open in this process is DirectoryInUseError", async () => {
     const log = await openLog(dir, { ioThread: false });
-    expect(await rejection(openLog(dir, { ioThread: false }))).to.have.property("code", "SPACELOG_DIRECTORY_LOCKED");
+    expect(await rejection(openLog(dir, { ioThread: false }))).to.have.property("code", "SPACELOG_DIRECTORY_IN_USE");
     await log.close();
     const again = await openLog(dir, { ioThread: false });
     await again.close();
