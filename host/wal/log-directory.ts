@@ -1,11 +1,18 @@
 // The log directory: created on first open with an identity file, refused if it holds something
 // else. The identity file lets a later open tell "an empty new log" from "someone's folder".
+//
+// Initialisation writes SPACELOG.tmp, syncs it, renames it to SPACELOG and syncs the directory, so
+// SPACELOG exists whole or not at all. A crash can leave SPACELOG.tmp (whole or cut) beside or
+// instead of SPACELOG: it is never part of the log and is removed whenever an open finds it. A
+// directory holding only LOCK and SPACELOG.tmp (any of them, or none) is an initialisation that
+// never finished, and is initialised (docs/FORMAT.md "Log directory").
 import { NotALogError } from "../errors.js";
 import { type StorageIo } from "../io/storage-io.js";
+import { LOCK_FILE_NAME } from "./directory-lock.js";
 
 export const IDENTITY_FILE_NAME = "SPACELOG";
 /** The identity is written here, synced, then renamed over IDENTITY_FILE_NAME: it appears whole or not at all. */
-const IDENTITY_TEMP_NAME = "SPACELOG.tmp";
+export const IDENTITY_TEMP_NAME = "SPACELOG.tmp";
 const IDENTITY = "spacelog log 1\n";
 
 function parentOf(dir: string): string {
@@ -20,13 +27,14 @@ export function prepareLogDirectory(io: StorageIo, dir: string): void {
     io.syncDirectory(parentOf(dir));
   }
   const names = io.listDirectory(dir);
+  // A crash mid-initialisation, whether or not SPACELOG made it: the temp file is never the log's.
+  if (names.includes(IDENTITY_TEMP_NAME)) io.removeFile(`${dir}/${IDENTITY_TEMP_NAME}`);
   if (names.includes(IDENTITY_FILE_NAME)) {
     const identity = new TextDecoder().decode(io.readSmallFile(`${dir}/${IDENTITY_FILE_NAME}`) ?? new Uint8Array(0));
     if (identity !== IDENTITY) throw new NotALogError(`${dir} holds a spacelog file of another kind or version: ${JSON.stringify(identity.trim())}`);
     return;
   }
-  if (names.includes(IDENTITY_TEMP_NAME)) io.removeFile(`${dir}/${IDENTITY_TEMP_NAME}`); // a crash mid-initialisation
-  const foreign = names.filter((name) => name !== "LOCK" && name !== IDENTITY_TEMP_NAME);
+  const foreign = names.filter((name) => name !== LOCK_FILE_NAME && name !== IDENTITY_TEMP_NAME);
   if (foreign.length > 0) {
     throw new NotALogError(`${dir} is not a spacelog log directory (it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""})`);
   }
