@@ -206,11 +206,15 @@ export class IoLoop {
    *   R2 a segment is synced whole before the next one gets a byte.
    */
   private async writeTurn(): Promise<boolean> {
-    // Starts first, then the published offset: a start is pushed after every byte of the segment
-    // before it was published, so this order never plans bytes of a segment already retired.
-    for (const start of this.ring.takeSegmentStarts()) this.openSegment(start);
+    // The published offset first, then the starts. A writer pushes a segment's start before it
+    // publishes any byte of the segment, so every start a byte below `published` belongs to is
+    // pushed before `published` was read, and taken here. The other order let a writer push a
+    // start and publish the new segment's header between the two reads: the loop then planned
+    // that header and its frames into the previous segment's file, skipping R1 (the power-loss
+    // stage's rotation variant found it: a cleanly closed log that refused to open).
     const written = this.ring.written;
     const published = this.ring.published;
+    for (const start of this.ring.takeSegmentStarts()) this.openSegment(start);
     const pieces = planWrites(written, published, this.segments);
     try {
       for (const piece of pieces) {
