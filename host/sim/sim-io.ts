@@ -15,6 +15,7 @@
 // The simulated process takes LOCKs as itself (lockOwner): its identity is `sim=<crash count>`,
 // the disk's epoch when it started, so its LOCK records do not depend on the real pid (one seed,
 // one trace hash on every runtime) and a LOCK from before a crash reads as gone.
+import { CompletionQueue } from "../io/completion-queue.js";
 import { assert } from "../assert.js";
 import { type Core, type CompletionTable } from "../core/index.js";
 import { CapacityError } from "../errors.js";
@@ -27,12 +28,13 @@ import { type SimHandle } from "./sim-file-system.js";
 export class SimIo implements StorageIo {
   readonly kind = "sim" as const;
   private readonly handles: Array<SimHandle | undefined> = [];
-  private ready: IoCompletion[] = [];
+  private readonly ready: CompletionQueue;
   private inFlight = 0;
   private readonly epoch: number;
   readonly lockOwner: LockOwner;
 
   constructor(readonly disk: SimDisk, readonly completions: CompletionTable, private readonly filesMax = completions.filesMax) {
+    this.ready = new CompletionQueue(completions.opsMax);
     assert(filesMax >= 1 && filesMax <= completions.filesMax, "SimIo's files fit the completion table's file slots");
     this.epoch = disk.epoch;
     this.lockOwner = {
@@ -193,26 +195,23 @@ export class SimIo implements StorageIo {
   pollCompletions(out: IoCompletion[]): number {
     this.checkAlive();
     this.disk.completeDue();
-    const count = this.ready.length;
-    for (const completion of this.ready) out.push(completion);
-    this.ready = [];
-    return count;
+    return this.ready.drainInto(out);
   }
 
   pendingCount(): number {
     this.checkAlive();
-    return this.inFlight + this.ready.length;
+    return this.inFlight + this.ready.size;
   }
 
   awaitCompletion(): Promise<void> {
     this.checkAlive();
-    if (this.ready.length === 0) this.disk.completeDue();
+    if (this.ready.size === 0) this.disk.completeDue();
     // Each step completes one op of the disk (perhaps another SimIo's), so the disk's in-flight
     // count bounds the steps until one of ours is done.
-    for (let budget = this.disk.inFlightCount(); this.ready.length === 0 && this.inFlight > 0 && budget > 0; budget--) {
+    for (let budget = this.disk.inFlightCount(); this.ready.size === 0 && this.inFlight > 0 && budget > 0; budget--) {
       this.disk.step();
     }
-    assert(this.ready.length > 0 || this.inFlight === 0, "every op of this SimIo is in the disk's queue");
+    assert(this.ready.size > 0 || this.inFlight === 0, "every op of this SimIo is in the disk's queue");
     return Promise.resolve();
   }
 
@@ -226,7 +225,8 @@ export class SimIo implements StorageIo {
 
   private finish(token: bigint, result: number, errno: string): void {
     this.inFlight--;
-    this.ready.push({ token, result, errno });
+    if (errno === "") this.ready.succeeded(token, result);
+    else this.ready.failedWith(token, errno);
   }
 
   private handle(file: IoFile): SimHandle {
