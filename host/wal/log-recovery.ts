@@ -99,7 +99,7 @@ class Recovery {
   run(): RecoveredLog {
     this.readState();
     const { files, misnamed } = listLogFiles(this.io, this.dir);
-    for (const name of misnamed) this.damage(name, 0, "a file named like a segment, but not log-<16 lowercase hex digits, not all 0>.seg (a renamed segment?)");
+    for (const name of misnamed) this.damage(name, 0, "a file named like a segment, but not log-<16 lowercase hex digits>.seg with an id of at least 1 (a renamed segment?)");
     this.checkNamedSegmentPresent(files);
     for (let i = 0; i < files.length; i++) {
       if (!this.recoverSegment(files[i] as SegmentFile, i === files.length - 1)) {
@@ -189,7 +189,9 @@ class Recovery {
     if (row.label === "@L") return this.unnamedSegment(file, header, bytes, row, facts.last);
     let goOn = true;
     if (row.action === "corrupt") {
-      const what = entries.bad?.reason ?? (stop === "clean" ? `the data ends at stream offset ${stopStream}, below LOGSTATE's durable ${this.state?.durableOffset}` : `${scan.stop} at a frame`);
+      const floor = this.state?.durableOffset ?? 0n;
+      const proof = belowDurableFloor ? `below LOGSTATE's durable offset ${floor}` : provenDurable ? "and a later sync mark proves it was synced" : "";
+      const what = entries.bad?.reason ?? (stop === "clean" ? `the data ends at stream offset ${stopStream}, below LOGSTATE's durable offset ${floor}` : `${scan.stop} at a frame at stream offset ${stopStream}${proof === "" ? "" : `, ${proof}`}`);
       goOn = this.corrupt(file, stopInFile, `${what} (${row.label}: ${row.why})`, bytes.byteLength);
     } else if (stopInFile < bytes.byteLength) {
       // Cut either way; only a bad stop is a torn tail. A zero tail is space the loop wrote ahead
