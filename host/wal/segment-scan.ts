@@ -59,12 +59,17 @@ export interface SegmentEntries {
  * entries it has). `bytes` is the frame area, which starts at stream offset `streamOffset`.
  */
 export function checkSegmentEntries(bytes: Uint8Array, frames: readonly ScannedFrame[], baseLsn: bigint, streamOffset: bigint): SegmentEntries {
-  let lsn = baseLsn - 1n;
   let entryCount = 0;
   let retiredBefore = 0n;
   let epoch = 0n;
   for (let i = 0; i < frames.length; i++) {
     const frame = frames[i] as ScannedFrame;
+    // A raw entry always decodes (any body): the hot case builds nothing. An LSN is a bigint made
+    // only when a marker or a message needs it.
+    if (frame.type === EntryType.Raw) {
+      entryCount++;
+      continue;
+    }
     const payload = bytes.subarray(frame.offset + FRAME_HEADER_SIZE, frame.offset + FRAME_HEADER_SIZE + frame.payloadLength);
     const bad = (reason: string): SegmentEntries => ({ keptFrames: i, entryCount, retiredBefore, epoch, bad: { offset: frame.offset, reason } });
     if (frame.type === EntryType.SyncMark) {
@@ -74,7 +79,7 @@ export function checkSegmentEntries(bytes: Uint8Array, frames: readonly ScannedF
       if (durable > at) return bad(`a sync mark at stream offset ${at} claims ${durable} durable, past itself`);
       continue;
     }
-    lsn += 1n;
+    const lsn = baseLsn + BigInt(entryCount);
     const entry = decodeEntry(payload);
     if (isMalformed(entry)) return bad(`entry ${lsn}: ${entry.malformed}`);
     if (entry.type === "truncate") {
