@@ -261,6 +261,27 @@ describe("wal: LOGSTATE", () => {
       await log.close();
     });
 
+    it("after a clean close, one flipped bit in any header byte of the first or the last segment is CorruptLogError at offset 0", async () => {
+      await writeClosed(300, { segmentSizeMax: 4096 });
+      const names = segmentNames(dir);
+      for (const name of [names[0] ?? "", names[names.length - 1] ?? ""]) {
+        const file = path.join(dir, name);
+        const pristine = fs.readFileSync(file);
+        for (let at = 0; at < 64; at++) {
+          flipByte(file, at, 1 << (at % 8));
+          let error: unknown = null;
+          try {
+            const log = await openLog(dir, { ioThread: false, segmentSizeMax: 4096 });
+            await log.close();
+          } catch (caught) {
+            error = caught;
+          }
+          expect(error, `${name} byte ${at}`).to.include({ name: "CorruptLogError", file, offset: 0 });
+          fs.writeFileSync(file, pristine);
+        }
+      }
+    });
+
     it("after a clean close, removing the last whole segment is CorruptLogError naming it; salvage opens what is left and reports it", async () => {
       await writeClosed(300, { segmentSizeMax: 4096 });
       const names = segmentNames(dir);
