@@ -161,6 +161,18 @@ export class IoLoop {
     // an older segment (a crash inside a rotation), or a floor above the recovered end (after
     // salvage) is rewritten before any frame goes into the segment.
     if (this.stateOnDisk !== null && this.stateOnDisk.lastSegmentId === current.segmentId && this.stateOnDisk.durableOffset <= this.ring.origin) return true;
+    // A state naming a segment the one on disk does not: that segment's creation may be only in
+    // the page cache (a process killed between R1's fdatasync and its directory fsync), so the
+    // directory is fsynced first, or a power cut could keep the new state and lose the file.
+    if (this.stateOnDisk === null || this.stateOnDisk.lastSegmentId !== current.segmentId) {
+      try {
+        this.io.syncDirectory(this.config.dir);
+      } catch (error) {
+        this.ring.fail(FailureKind.DirectorySync, -errnoNumber(errnoOfThrown(error)));
+        this.progress();
+        return false;
+      }
+    }
     return this.tryInstallState({ lastSegmentId: current.segmentId, durableOffset: this.ring.origin });
   }
 

@@ -155,11 +155,6 @@ export function encodeEpochBarrier(epoch: bigint): Uint8Array {
   return withType(EntryType.EpochBarrier, 8, (view) => view.setBigUint64(0, epoch, true));
 }
 
-export function encodeSyncMark(durable: bigint): Uint8Array {
-  u64(durable, "durable offset");
-  return withType(EntryType.SyncMark, 8, (view) => view.setBigUint64(0, durable, true));
-}
-
 /**
  * truncate: [beforeLsn u64][epoch u64]. The marker carries the epoch in force when it is written,
  * so that retiring the segments holding the epoch barriers never sets the epoch back (docs/FORMAT.md
@@ -236,7 +231,6 @@ export function isMalformed(decoded: LogEntry | EntryMalformed): decoded is Entr
 const CHECKPOINT_BODY_SIZE = 8;
 const EPOCH_BARRIER_BODY_SIZE = 8;
 const TRUNCATE_BODY_SIZE = 16;
-const SYNC_MARK_BODY_SIZE = 8;
 /** A commit with no source: count u32, hasWatermark u8, watermark i64. */
 const COMMIT_TRAILER_SIZE = 1 + 8;
 const COMMIT_BODY_SIZE_MIN = 4 + COMMIT_TRAILER_SIZE;
@@ -262,7 +256,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 /**
  * Decodes a payload (type byte first) by the rules of docs/FORMAT.md "Entries", or names the rule
  * it breaks. Strict: a payload decodes only if some writer call encodes exactly these bytes. A
- * sync mark (type 8) is not an entry: decodeSyncMark reads it.
+ * sync mark (type 8) is not an entry: sync-mark.ts reads it.
  */
 export function decodeEntry(payload: Uint8Array): LogEntry | EntryMalformed {
   if (payload.byteLength < 1) return malformed("an empty payload (every payload starts with its type byte)");
@@ -290,14 +284,6 @@ export function decodeEntry(payload: Uint8Array): LogEntry | EntryMalformed {
     default:
       return malformed(`unknown entry type ${type} (types are 1..8)`);
   }
-}
-
-/** The durable offset a sync mark payload (type byte first) carries, or the rule it breaks. */
-export function decodeSyncMark(payload: Uint8Array): bigint | EntryMalformed {
-  if (payload[0] !== EntryType.SyncMark) return malformed(`a payload of type ${payload[0] ?? "none"} read as a sync mark`);
-  const body = payload.subarray(1);
-  if (body.byteLength !== SYNC_MARK_BODY_SIZE) return malformed(`a sync mark body of ${body.byteLength} bytes, not ${SYNC_MARK_BODY_SIZE}`);
-  return bodyView(body).getBigUint64(0, true);
 }
 
 function decodePut(body: Uint8Array): LogEntry | EntryMalformed {

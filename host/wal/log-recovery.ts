@@ -13,12 +13,11 @@ import { SEGMENT_HEADER_SIZE, type SegmentHeader, isMisnamedSegment, segmentFile
 import { checkSegmentEntries, durableProofAfter, scanSegmentFrames } from "./segment-scan.js";
 
 /**
- * The interim switch for the rule "a log with frames has a LOGSTATE". While false, a missing
- * LOGSTATE is read as "no state" (the rules of a log written before LOGSTATE existed); a LOGSTATE
- * that is present is used either way. Flip it to true once every writer installs LOGSTATE
- * (io-loop.ts: at creation, rotation, open and close); recoverLog's last parameter overrides it.
+ * The rule "a log with frames has a LOGSTATE" (every writer installs one before its first frame:
+ * io-loop.ts, at creation, rotation, open and close). recoverLog's last parameter can turn it
+ * off, for tests of the rules a log without a state would get.
  */
-export const LOG_STATE_REQUIRED = false;
+export const LOG_STATE_REQUIRED = true;
 
 export interface RecoveredSegment {
   readonly header: SegmentHeader;

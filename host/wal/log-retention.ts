@@ -7,13 +7,18 @@
 import { type StorageIo } from "../io/storage-io.js";
 import { type SegmentChain } from "./segment-chain.js";
 
-/** Removes the retired segments' files and fsyncs the directory; returns the names removed. */
+/**
+ * Removes the retired segments' files oldest first, fsyncing the directory after each removal:
+ * a crash then leaves the log starting at some later segment, never with a hole (a file system
+ * may persist a later unlink and not an earlier one). Returns the names removed.
+ */
 export function removeRetiredSegments(io: StorageIo, dir: string, chain: SegmentChain, beforeLsn: bigint): string[] {
   const removed = chain.retireBefore(beforeLsn);
   for (const name of removed) {
     const path = `${dir}/${name}`;
-    if (io.exists(path)) io.removeFile(path);
+    if (!io.exists(path)) continue;
+    io.removeFile(path);
+    io.syncDirectory(dir);
   }
-  if (removed.length > 0) io.syncDirectory(dir);
   return removed;
 }

@@ -3,10 +3,10 @@
 // or does I/O; a full ring is a `null` the caller handles (it queues the append: backpressure).
 import { type Core, type Ptr, type Region, FRAME_HEADER_SIZE, asPtr } from "../core/index.js";
 import { type CommitRing, RingWord } from "./commit-ring.js";
-import { type EntryPayload, encodeSyncMark } from "./log-entry.js";
+import { type EntryPayload } from "./log-entry.js";
 import { type SegmentChain } from "./segment-chain.js";
 import { SEGMENT_HEADER_SIZE } from "./segment-format.js";
-import { SYNC_MARK_FRAME_SIZE, SYNC_MARK_PAYLOAD_SIZE, SyncMarkPolicy } from "./sync-mark.js";
+import { SYNC_MARK_FRAME_SIZE, SYNC_MARK_PAYLOAD_SIZE, SyncMarkPolicy, encodeSyncMark } from "./sync-mark.js";
 
 export interface AppenderLimits {
   readonly ringSizeBytes: number;

@@ -3,12 +3,12 @@
 // one it cannot read), and the search for a sync mark after a stop, which tells a torn tail from
 // corruption (docs/FORMAT.md "Recovery").
 import { type Core, FRAME_HEADER_SIZE, type FrameScan, type ScannedFrame, type ScanStopName, asPtr } from "../core/index.js";
-import { EntryType, decodeEntry, decodeSyncMark, isMalformed } from "./log-entry.js";
+import { EntryType, decodeEntry, isMalformed } from "./log-entry.js";
+import { SYNC_MARK_PAYLOAD_SIZE, decodeSyncMark } from "./sync-mark.js";
 
 const SCAN_CAPACITY = 65536;
 const SCAN_RECORD_SIZE = 16;
 /** A sync mark's payload: the type byte and the durable offset (u64); its frame is 17 bytes. */
-const SYNC_MARK_PAYLOAD_SIZE = 1 + 8;
 
 export interface SegmentScan {
   readonly frames: ScannedFrame[];

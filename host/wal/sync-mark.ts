@@ -13,12 +13,31 @@
 //   could "prove" bytes that never reached the disk.
 import { FRAME_HEADER_SIZE } from "../core/index.js";
 import { assert } from "../assert.js";
+import { InvalidArgumentError } from "../errors.js";
+import { type EntryMalformed, EntryType } from "./log-entry.js";
 
 /** A sync mark's payload: the type byte and the durable offset (u64). */
 export const SYNC_MARK_PAYLOAD_SIZE = 1 + 8;
 export const SYNC_MARK_FRAME_SIZE = FRAME_HEADER_SIZE + SYNC_MARK_PAYLOAD_SIZE;
 
 assert(SYNC_MARK_FRAME_SIZE === 17, "docs/FORMAT.md gives a sync mark frame as 17 bytes");
+
+/** A sync mark's payload: type 8, then `durable` (u64 LE), the stream offset synced below it. */
+export function encodeSyncMark(durable: bigint): Uint8Array {
+  if (typeof durable !== "bigint" || durable < 0n || durable >= 1n << 64n) throw new InvalidArgumentError(`a durable offset is a u64 bigint; got ${String(durable)}`);
+  const payload = new Uint8Array(SYNC_MARK_PAYLOAD_SIZE);
+  payload[0] = EntryType.SyncMark;
+  new DataView(payload.buffer).setBigUint64(1, durable, true);
+  return payload;
+}
+
+/** The durable offset a sync mark payload (type byte first) carries, or the rule it breaks. */
+export function decodeSyncMark(payload: Uint8Array): bigint | EntryMalformed {
+  if (payload[0] !== EntryType.SyncMark) return { malformed: `a payload of type ${payload[0] ?? "none"} read as a sync mark` };
+  const bodySize = SYNC_MARK_PAYLOAD_SIZE - 1;
+  if (payload.byteLength !== SYNC_MARK_PAYLOAD_SIZE) return { malformed: `a sync mark body of ${payload.byteLength - 1} bytes, not ${bodySize}` };
+  return new DataView(payload.buffer, payload.byteOffset + 1, bodySize).getBigUint64(0, true);
+}
 
 export class SyncMarkPolicy {
   /** The ring's durable-turn counter when the last mark was placed (-1: none yet). */

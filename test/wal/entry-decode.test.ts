@@ -4,9 +4,10 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import {
-  type EntryMalformed, type LogEntry, decodeEntry, decodeSyncMark, encodeCheckpoint, encodeCommit, encodeDelete, encodeEpochBarrier, encodePut,
-  encodeRaw, encodeSyncMark, encodeTruncate, isMalformed,
+  type EntryMalformed, type LogEntry, decodeEntry, encodeCheckpoint, encodeCommit, encodeDelete, encodeEpochBarrier, encodePut,
+  encodeRaw, encodeTruncate, isMalformed,
 } from "../../host/wal/log-entry.js";
+import { decodeSyncMark, encodeSyncMark } from "../../host/wal/sync-mark.js";
 import { propertySeed } from "../core/core-check.js";
 
 function bytes(...values: number[]): Uint8Array {
