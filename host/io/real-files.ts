@@ -119,6 +119,24 @@ export class RealFiles {
     }
   }
 
+  overwriteAt(path: string, bytes: Uint8Array, position: number): void {
+    let fd: number;
+    try {
+      fd = fs.openSync(path, "r+");
+    } catch (error) {
+      throw ioErrorOf(`open ${path}`, error);
+    }
+    try {
+      // A short write continues with the rest.
+      for (let done = 0; done < bytes.byteLength;) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done, position + done);
+      fs.fdatasyncSync(fd);
+    } catch (error) {
+      throw ioErrorOf(`write ${path}`, error);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
   createSmallFile(path: string, bytes: Uint8Array): boolean {
     let fd: number;
     try {

@@ -66,6 +66,11 @@ export interface StorageIo {
   readSmallFile(path: string): Uint8Array | undefined;
   /** Writes a whole small file with create-exclusive semantics; false if it already exists. */
   createSmallFile(path: string, bytes: Uint8Array): boolean;
+  /**
+   * Writes `bytes` at `position` of the existing file at `path`, in place, then fdatasyncs it (a
+   * state slot rewritten where it is: within blocks the file has, nothing is allocated).
+   */
+  overwriteAt(path: string, bytes: Uint8Array, position: number): void;
 
   // --- hot path: submit + poll; no blocking, no throwing for I/O errors (they complete with errno) ---
   /** Writes the buffers, gathered, at `position`. Returns the token, or null if the table is full. */

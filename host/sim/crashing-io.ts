@@ -65,6 +65,7 @@ export class CrashingIo implements StorageIo {
   exists(path: string): boolean { this.step(); return this.inner.exists(path); }
   readSmallFile(path: string): Uint8Array | undefined { this.step(); return this.inner.readSmallFile(path); }
   createSmallFile(path: string, bytes: Uint8Array): boolean { this.step(); return this.inner.createSmallFile(path, bytes); }
+  overwriteAt(path: string, bytes: Uint8Array, position: number): void { this.step(); this.inner.overwriteAt(path, bytes, position); }
   submitWrite(file: IoFile, buffers: readonly Uint8Array[], position: number): bigint | null {
     this.step();
     return this.inner.submitWrite(file, buffers, position);

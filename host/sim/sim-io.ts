@@ -156,6 +156,17 @@ export class SimIo implements StorageIo {
    * The LOCK's in-place write (host/io/lock-owner.ts): the existing file at `path` comes to hold
    * exactly `bytes`, written over its first bytes (a short write continues), cut after them, synced.
    */
+  overwriteAt(path: string, bytes: Uint8Array, position: number): void {
+    this.checkAlive();
+    const handle = this.disk.open(path, { create: false });
+    try {
+      for (let done = 0; done < bytes.byteLength;) done += this.disk.writeNow(handle, bytes.subarray(done), position + done);
+      this.disk.sync(handle);
+    } finally {
+      this.disk.close(handle);
+    }
+  }
+
   overwriteSmallFile(path: string, bytes: Uint8Array): void {
     this.checkAlive();
     const handle = this.disk.open(path, { create: false });

@@ -41,7 +41,7 @@ import { type Clock } from "../io/clock.js";
 import { type IoCompletion, type IoFile, type StorageIo, errnoNumber, errnoOfThrown } from "../io/storage-io.js";
 import { type CommitRing, FailureKind, RingState, RingWord, type SegmentStart } from "./commit-ring.js";
 import { type Durability } from "./durability.js";
-import { LOG_STATE_FILE_NAME, LOG_STATE_TEMP_NAME, type LogState, decodeLogState, encodeLogState } from "./log-state.js";
+import { type LogState, type StoredLogState, advanceLogState, installLogState, readLogState } from "./log-state.js";
 import { type LoopWaker } from "./loop-waker.js";
 import { SEGMENT_HEADER_SIZE, segmentFileName } from "./segment-format.js";
 import { planWrites } from "./write-plan.js";
@@ -75,7 +75,7 @@ export class IoLoop {
   private readonly completions: IoCompletion[] = [];
   private lastSyncRequests = 0;
   /** LOGSTATE as this loop last read or wrote it: an install that changes nothing is skipped. */
-  private stateOnDisk: LogState | null = null;
+  private stateOnDisk: StoredLogState | null = null;
   private nextIntervalSyncMs = 0;
 
   constructor(
@@ -152,9 +152,9 @@ export class IoLoop {
       this.progress();
       return false;
     }
-    const onDisk = this.io.readSmallFile(`${this.config.dir}/${LOG_STATE_FILE_NAME}`);
-    const decoded = onDisk === undefined ? null : decodeLogState(this.core, onDisk);
-    this.stateOnDisk = decoded === null || typeof decoded === "string" ? null : decoded;
+    // Recovery accepted what is on disk (or, after salvage, installed a fresh state).
+    const found = readLogState(this.core, this.io, this.config.dir);
+    this.stateOnDisk = typeof found === "string" ? null : found;
     // A state that names this segment with a floor at or below what recovery kept is still
     // true (the syncFile above made the rest durable; rotation and close raise the floor): it is
     // left as it is, so a log on a full disk still opens and reads. A missing state, one naming
@@ -177,25 +177,20 @@ export class IoLoop {
   }
 
   /**
-   * Writes LOGSTATE whole: LOGSTATE.tmp, fdatasynced, renamed over LOGSTATE, directory fsynced
-   * (docs/FORMAT.md "Log state"). False if the log failed.
+   * Makes `state` LOGSTATE's newest (docs/FORMAT.md "Log state"): over the other slot in place,
+   * fdatasynced (no block allocated, so it works on a full disk); or, for a log without one, a
+   * whole new file by rename and directory fsync. An install that changes nothing is skipped.
+   * False if the log failed.
    */
   private tryInstallState(state: LogState): boolean {
     const onDisk = this.stateOnDisk;
     if (onDisk !== null && onDisk.lastSegmentId === state.lastSegmentId && onDisk.durableOffset === state.durableOffset) return true;
-    const dir = this.config.dir;
-    const temp = `${dir}/${LOG_STATE_TEMP_NAME}`;
-    let step = "write";
     try {
-      if (this.io.exists(temp)) this.io.removeFile(temp);
-      this.io.createSmallFile(temp, encodeLogState(this.core, state));
-      this.io.renameFile(temp, `${dir}/${LOG_STATE_FILE_NAME}`);
-      step = "directory sync";
-      this.io.syncDirectory(dir);
-      this.stateOnDisk = state;
+      this.stateOnDisk = onDisk === null
+        ? installLogState(this.core, this.io, this.config.dir, state)
+        : advanceLogState(this.core, this.io, this.config.dir, onDisk, state);
     } catch (error) {
-      const kind = step === "write" ? FailureKind.StateWrite : FailureKind.DirectorySync;
-      this.ring.fail(kind, -errnoNumber(errnoOfThrown(error)));
+      this.ring.fail(FailureKind.StateWrite, -errnoNumber(errnoOfThrown(error)));
       this.progress();
       return false;
     }

@@ -134,7 +134,7 @@ class Recovery {
       this.state = this.logStateRequired ? NO_LOG_STATE : null;
       this.stateMissing = this.logStateRequired;
     } else if (typeof found === "string") {
-      // Installed only by a rename, so never torn: damage, not a crash.
+      // No slot verifies: a crash tears at most the slot being written, so this is damage.
       this.damage(LOG_STATE_FILE_NAME, 0, `LOGSTATE does not decode (${found})`);
     } else {
       this.state = found;

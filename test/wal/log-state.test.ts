@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Core, loadCore } from "../../host/core/index.js";
 import { type Log, openLog } from "../../host/wal/index.js";
-import { decodeLogState, encodeLogState } from "../../host/wal/log-state.js";
+import { type LogState, type LogStateProblem, type StoredLogState, decodeLogState, encodeLogState, encodeLogStateRecord } from "../../host/wal/log-state.js";
 import { decodeSegmentHeader } from "../../host/wal/segment-format.js";
 import {
   closedState, crashedState, flipByte, raw, recover, recoveryError, segmentNames, snapshot, writeLog, writeLogState,
@@ -18,6 +18,12 @@ async function entryCount(log: Log): Promise<number> {
   let n = 0;
   for await (const _ of log.replay()) n++;
   return n;
+}
+
+/** A decoded state without its generation (which only says which slot the next one takes). */
+function stateOf(decoded: StoredLogState | LogStateProblem): LogState | LogStateProblem {
+  if (typeof decoded === "string") return decoded;
+  return { lastSegmentId: decoded.lastSegmentId, durableOffset: decoded.durableOffset };
 }
 
 function entries(n: number, from = 0): Uint8Array[] {
@@ -36,19 +42,32 @@ describe("wal: LOGSTATE", () => {
   afterEach(() => removeTempDir(dir));
 
   describe("the file", () => {
-    it("is 64 bytes: magic SPLS, version 1, 2 reserved, lastSegmentId, durableOffset, 32 reserved, XXH64 of bytes 0..56", () => {
+    it("is two 512-byte sectors, each led by a 64-byte record (magic SPLS, version 1, 2 reserved, generation, lastSegmentId, durableOffset, 24 reserved, XXH64 of bytes 0..56); a new file holds generation 1 in slot 0", () => {
       const bytes = encodeLogState(core, { lastSegmentId: 3n, durableOffset: 4096n });
-      expect(bytes.byteLength).to.equal(64);
-      expect(Buffer.from(bytes.subarray(0, 24)).toString("hex")).to.equal("53504c53" + "0100" + "0000" + "0300000000000000" + "0010000000000000");
-      expect(bytes.subarray(24, 56).every((b) => b === 0)).to.equal(true);
+      expect(bytes.byteLength).to.equal(1024);
+      expect(Buffer.from(bytes.subarray(0, 32)).toString("hex")).to.equal("53504c53" + "0100" + "0000" + "0100000000000000" + "0300000000000000" + "0010000000000000");
+      expect(bytes.subarray(32, 56).every((b) => b === 0)).to.equal(true);
+      expect(bytes.subarray(64).every((b) => b === 0), "the padding and slot 1 are zero").to.equal(true);
       const view = new DataView(bytes.buffer);
       expect(view.getBigUint64(56, true)).to.equal(core.xxh64(bytes.subarray(0, 56)));
       // docs/FORMAT.md's worked example gives this checksum.
       expect(view.getBigUint64(56, true).toString(16)).to.equal(FORMAT_EXAMPLE_CHECKSUM);
-      expect(decodeLogState(core, bytes)).to.deep.equal({ lastSegmentId: 3n, durableOffset: 4096n });
+      expect(decodeLogState(core, bytes)).to.deep.equal({ generation: 1n, lastSegmentId: 3n, durableOffset: 4096n });
     });
 
-    it("does not decode when short, of another magic or version, with a bad checksum, reserved bytes set, or lastSegmentId 0", () => {
+    it("the next generation goes to the other slot; a reader takes the highest valid generation, and passes over a torn slot", () => {
+      const bytes = encodeLogState(core, { lastSegmentId: 3n, durableOffset: 4096n });
+      bytes.set(encodeLogStateRecord(core, { lastSegmentId: 4n, durableOffset: 70000n }, 2n), 512);
+      expect(decodeLogState(core, bytes)).to.deep.equal({ generation: 2n, lastSegmentId: 4n, durableOffset: 70000n });
+      bytes.set(encodeLogStateRecord(core, { lastSegmentId: 4n, durableOffset: 90000n }, 3n), 0);
+      expect(decodeLogState(core, bytes)).to.deep.equal({ generation: 3n, lastSegmentId: 4n, durableOffset: 90000n });
+      bytes[20] = (bytes[20] as number) ^ 1; // generation 3's write torn by a crash
+      expect(decodeLogState(core, bytes), "the state before it").to.deep.equal({ generation: 2n, lastSegmentId: 4n, durableOffset: 70000n });
+      bytes[530] = (bytes[530] as number) ^ 1;
+      expect(decodeLogState(core, bytes), "no slot verifies").to.equal("checksum");
+    });
+
+    it("does not decode when short, with non-zero padding, no record, a record in the wrong slot, another magic or version, a bad checksum, reserved bytes set, or lastSegmentId 0", () => {
       const good = encodeLogState(core, { lastSegmentId: 3n, durableOffset: 4096n });
       const resealed = (edit: (b: Uint8Array) => void): Uint8Array => {
         const b = good.slice();
@@ -56,8 +75,15 @@ describe("wal: LOGSTATE", () => {
         new DataView(b.buffer).setBigUint64(56, core.xxh64(b.subarray(0, 56)), true);
         return b;
       };
-      expect(decodeLogState(core, good.subarray(0, 63))).to.equal("short");
+      expect(decodeLogState(core, good.subarray(0, 1023))).to.equal("short");
       expect(decodeLogState(core, new Uint8Array([...good, 0]))).to.equal("short");
+      expect(decodeLogState(core, new Uint8Array(1024))).to.equal("empty");
+      const padded = good.slice();
+      padded[700] = 1;
+      expect(decodeLogState(core, padded)).to.equal("padding");
+      const moved = new Uint8Array(1024);
+      moved.set(good.subarray(0, 64), 512);
+      expect(decodeLogState(core, moved), "generation 1 belongs in slot 0").to.equal("slot");
       expect(decodeLogState(core, resealed((b) => (b[0] = 0)))).to.equal("magic");
       const flipped = good.slice();
       flipped[16] = (flipped[16] as number) ^ 1;
@@ -65,7 +91,7 @@ describe("wal: LOGSTATE", () => {
       expect(decodeLogState(core, resealed((b) => (b[4] = 2)))).to.equal("version");
       expect(decodeLogState(core, resealed((b) => (b[6] = 1)))).to.equal("reserved");
       expect(decodeLogState(core, resealed((b) => (b[40] = 1)))).to.equal("reserved");
-      expect(decodeLogState(core, resealed((b) => b.fill(0, 8, 16)))).to.equal("segment");
+      expect(decodeLogState(core, resealed((b) => b.fill(0, 16, 24)))).to.equal("segment");
     });
   });
 
@@ -76,7 +102,7 @@ describe("wal: LOGSTATE", () => {
       fs.writeFileSync(path.join(dir, "LOGSTATE.tmp"), new Uint8Array(20).fill(7));
       recover(core, dir);
       expect(fs.existsSync(path.join(dir, "LOGSTATE.tmp"))).to.equal(false);
-      expect(decodeLogState(core, fs.readFileSync(path.join(dir, "LOGSTATE")))).to.deep.equal(closedState(built));
+      expect(stateOf(decodeLogState(core, fs.readFileSync(path.join(dir, "LOGSTATE"))))).to.deep.equal(closedState(built));
     });
 
     it("no LOGSTATE and a segment with frames: CorruptLogError naming LOGSTATE; salvage accepts and reports it", () => {
@@ -110,7 +136,7 @@ describe("wal: LOGSTATE", () => {
       expect(again.nextSegmentId, "ids are never reused").to.equal(2n);
     });
 
-    it("a LOGSTATE that does not decode is CorruptLogError naming LOGSTATE at offset 0 (it is installed by rename: never torn); salvage accepts", () => {
+    it("a LOGSTATE that does not decode is CorruptLogError naming LOGSTATE at offset 0 (no slot verifies, and a torn write only ever damages one); salvage accepts", () => {
       const built = writeLog(core, dir, [{ payloads: entries(3) }]);
       writeLogState(core, dir, closedState(built));
       flipByte(path.join(dir, "LOGSTATE"), 20);
@@ -198,7 +224,7 @@ describe("wal: LOGSTATE", () => {
       expect(recoveryError(core, dir), "zeros where the frames were: the same").to.include({ name: "CorruptLogError", offset: cutAt });
       const salvaged = recover(core, dir, { salvage: true });
       expect(salvaged.nextLsn).to.equal(7n);
-      expect(decodeLogState(core, fs.readFileSync(path.join(dir, "LOGSTATE")))).to.deep.equal({ lastSegmentId: 1n, durableOffset: BigInt(cutAt) });
+      expect(stateOf(decodeLogState(core, fs.readFileSync(path.join(dir, "LOGSTATE"))))).to.deep.equal({ lastSegmentId: 1n, durableOffset: BigInt(cutAt) });
       expect(recoveryError(core, dir), "the next open finds nothing").to.equal(null);
     });
   });
@@ -215,10 +241,11 @@ describe("wal: LOGSTATE", () => {
     }
 
     it("the writer installs { segment, baseOffset + 64 } when a segment is created, and { last segment, end } at close", async () => {
-      const state = (): unknown => decodeLogState(core, fs.readFileSync(path.join(dir, "LOGSTATE")));
+      const state = (): unknown => stateOf(decodeLogState(core, fs.readFileSync(path.join(dir, "LOGSTATE"))));
       const log = await openLog(dir, { ioThread: false, segmentSizeMax: 4096 });
       await log.append(new Uint8Array(10));
       expect(state(), "a new log").to.deep.equal({ lastSegmentId: 1n, durableOffset: 64n });
+      const inode = fs.statSync(path.join(dir, "LOGSTATE")).ino;
       await Promise.all(Array.from({ length: 300 }, () => log.append(new Uint8Array(24))));
       const header = decodeSegmentHeader(core, fs.readFileSync(lastSegment()));
       if (typeof header === "string") throw new Error(`last segment: header ${header}`);
@@ -229,6 +256,7 @@ describe("wal: LOGSTATE", () => {
       const end = log.position;
       await log.close();
       expect(state(), "after close").to.deep.equal({ lastSegmentId: lastId, durableOffset: end });
+      expect(fs.statSync(path.join(dir, "LOGSTATE")).ino, "later states are written in place, never by a new file").to.equal(inode);
     });
 
     it("after a clean close, one flipped bit in any frame of the last segment is CorruptLogError naming file and offset, never a torn tail", async () => {
@@ -307,4 +335,4 @@ describe("wal: LOGSTATE", () => {
 });
 
 /** XXH64 of the worked example's first 56 bytes ({ lastSegmentId: 3, durableOffset: 4096 }), as docs/FORMAT.md prints it. */
-const FORMAT_EXAMPLE_CHECKSUM = "92bbd3c728c5ba4f";
+const FORMAT_EXAMPLE_CHECKSUM = "999b227054b6e543";
