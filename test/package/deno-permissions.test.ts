@@ -3,12 +3,13 @@
 // the library below the CLI must do neither. Under Deno the LOCK is the kernel's flock
 // (FsFile.tryLockSync), so a Deno holder killed with SIGKILL is taken over without /proc.
 import { expect } from "chai";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openLog } from "../../host/wal/index.js";
 import { makeTempDir, removeTempDir } from "../wal/temp-dir.js";
+import { firstLine } from "../support/child-lines.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.join(here, "..", "..", "..");
@@ -52,15 +53,3 @@ describe("package: Deno with --allow-read --allow-write only", function () {
   });
 });
 
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => {
-      buffered += chunk;
-      const end = buffered.indexOf("\n");
-      if (end >= 0) resolve(buffered.slice(0, end));
-    });
-    child.once("exit", (code) => reject(new Error(`the child exited (${code}) before a line: ${buffered}`)));
-  });
-}

@@ -8,18 +8,10 @@ import { type Core, loadCore } from "../../host/core/index.js";
 import { Prng, SimDisk, createSimIo } from "../../host/sim/index.js";
 import { SIM_SEED_DEFAULT } from "../../host/sim/sim-disk.js";
 import { type Log, openLog } from "../../host/wal/index.js";
+import { rejection } from "../support/rejection.js";
 
 const DIR = "/data/log";
 const text = (bytes: Uint8Array | undefined): string => new TextDecoder().decode(bytes ?? new Uint8Array(0)).trimEnd();
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function entries(log: Log): Promise<string[]> {
   const out: string[] = [];

@@ -17,19 +17,12 @@ import { DirectoryLock, type LockKernel, decideLock } from "../../host/wal/direc
 import { openLog } from "../../host/wal/index.js";
 import { LOCK_RECORD_SIZE, type LockRead, decodeLockRecord, encodeLockRecord } from "../../host/wal/lock-record.js";
 import { makeTempDir, removeTempDir } from "./temp-dir.js";
+import { rejection } from "../support/rejection.js";
+import { firstLine } from "../support/child-lines.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const holderScript = path.join(here, "lock-holder.js");
 const walIndex = path.join(here, "..", "..", "host", "wal", "index.js");
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
 
 const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 const lockText = (dir: string): string => fs.readFileSync(path.join(dir, "LOCK"), "latin1").trimEnd();
@@ -382,19 +375,6 @@ function writeSimFile(disk: SimDisk, path: string, bytes: Uint8Array): void {
   disk.sync(handle);
   disk.close(handle);
   disk.syncDirectory(path.slice(0, path.lastIndexOf("/")));
-}
-
-function firstLine(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    child.stdout?.setEncoding("utf8");
-    child.stdout?.on("data", (chunk: string) => {
-      buffered += chunk;
-      const end = buffered.indexOf("\n");
-      if (end >= 0) resolve(buffered.slice(0, end));
-    });
-    child.once("exit", (code) => reject(new Error(`the child exited (${code}) before a line: ${buffered}`)));
-  });
 }
 
 function killAndWait(child: ChildProcess): Promise<void> {

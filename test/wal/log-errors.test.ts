@@ -6,15 +6,7 @@ import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openLog } from "../../host/wal/index.js";
 import { makeTempDir, removeTempDir } from "./temp-dir.js";
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a rejection");
-}
+import { rejection } from "../support/rejection.js";
 
 describe("wal: errors", () => {
   let dir: string;

@@ -5,17 +5,9 @@ import { expect } from "chai";
 import { type Core, loadCore } from "../../host/core/index.js";
 import { Prng, SimDisk, type SimFaults, createSimIo } from "../../host/sim/index.js";
 import { type Log, openLog } from "../../host/wal/index.js";
+import { rejection } from "../support/rejection.js";
 
 const DIR = "/failures/log";
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 async function entries(log: Log): Promise<string[]> {
   const out: string[] = [];

@@ -9,19 +9,11 @@ import { fileURLToPath } from "node:url";
 import { terminateIoThreadForTests, withIoThreadScript } from "../../host/wal/io-thread.js";
 import { openLog } from "../../host/wal/index.js";
 import { makeTempDir, removeTempDir } from "./temp-dir.js";
+import { rejection } from "../support/rejection.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const walIndex = path.join(here, "..", "..", "host", "wal", "index.js");
 const dyingWorker = new URL("./dying-io-worker.js", import.meta.url);
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; cause?: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { code?: string };
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("wal: honest failures", () => {
   let dir: string;

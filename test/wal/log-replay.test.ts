@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { type Log, openLog } from "../../host/wal/index.js";
 import { makeTempDir, removeTempDir } from "./temp-dir.js";
+import { rejection } from "../support/rejection.js";
 
 async function replayedBytes(log: Log): Promise<number[]> {
   const out: number[] = [];
@@ -19,15 +20,6 @@ function entry(i: number): Uint8Array {
   const bytes = new Uint8Array(100).fill(i & 0xff);
   new DataView(bytes.buffer).setUint32(0, i, true);
   return bytes;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error & { code?: string; file?: string; offset?: number }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 describe("wal: replay", () => {
