@@ -41,7 +41,8 @@ import { type Clock } from "../io/clock.js";
 import { type IoCompletion, type IoFile, type StorageIo, errnoNumber, errnoOfThrown } from "../io/storage-io.js";
 import { type CommitRing, FailureKind, RingState, RingWord, type SegmentStart } from "./commit-ring.js";
 import { type Durability } from "./durability.js";
-import { type LogState, type StoredLogState, advanceLogState, installLogState, readLogState } from "./log-state.js";
+import { type LogState } from "./log-state.js";
+import { LogStateKeeper } from "./log-state-keeper.js";
 import { type LoopWaker } from "./loop-waker.js";
 import { SEGMENT_HEADER_SIZE, segmentFileName } from "./segment-format.js";
 import { planWrites } from "./write-plan.js";
@@ -74,12 +75,11 @@ export class IoLoop {
   private readonly segments: OpenSegment[] = [];
   private readonly completions: IoCompletion[] = [];
   private lastSyncRequests = 0;
-  /** LOGSTATE as this loop last read or wrote it: an install that changes nothing is skipped. */
-  private stateOnDisk: StoredLogState | null = null;
+  private readonly state: LogStateKeeper;
   private nextIntervalSyncMs = 0;
 
   constructor(
-    private readonly core: Core,
+    core: Core,
     private readonly io: StorageIo,
     private readonly ring: CommitRing,
     private readonly waker: LoopWaker,
@@ -88,6 +88,7 @@ export class IoLoop {
     /** Called after watermarks move (in-process writers check their waiters here). */
     private readonly onProgress: () => void = () => undefined,
   ) {
+    this.state = new LogStateKeeper(core, io, config.dir);
     if (config.current !== null) this.openSegment(config.current);
     // The ring is fresh per open, so its request counter starts at 0: a sync() asked for before
     // this loop started (the worker takes milliseconds to start) is still seen as pending.
@@ -152,19 +153,9 @@ export class IoLoop {
       this.progress();
       return false;
     }
-    // Recovery accepted what is on disk (or, after salvage, installed a fresh state).
-    const found = readLogState(this.core, this.io, this.config.dir);
-    this.stateOnDisk = typeof found === "string" ? null : found;
-    // A state that names this segment with a floor at or below what recovery kept is still
-    // true (the syncFile above made the rest durable; rotation and close raise the floor): it is
-    // left as it is, so a log on a full disk still opens and reads. A missing state, one naming
-    // an older segment (a crash inside a rotation), or a floor above the recovered end (after
-    // salvage) is rewritten before any frame goes into the segment.
-    if (this.stateOnDisk !== null && this.stateOnDisk.lastSegmentId === current.segmentId && this.stateOnDisk.durableOffset <= this.ring.origin) return true;
-    // A state naming a segment the one on disk does not: that segment's creation may be only in
-    // the page cache (a process killed between R1's fdatasync and its directory fsync), so the
-    // directory is fsynced first, or a power cut could keep the new state and lose the file.
-    if (this.stateOnDisk === null || this.stateOnDisk.lastSegmentId !== current.segmentId) {
+    this.state.load();
+    if (!this.state.staleAtOpen(current.segmentId, this.ring.origin)) return true;
+    if (this.state.namesNewSegment(current.segmentId)) {
       try {
         this.io.syncDirectory(this.config.dir);
       } catch (error) {
@@ -176,19 +167,10 @@ export class IoLoop {
     return this.tryInstallState({ lastSegmentId: current.segmentId, durableOffset: this.ring.origin });
   }
 
-  /**
-   * Makes `state` LOGSTATE's newest (docs/FORMAT.md "Log state"): over the other slot in place,
-   * fdatasynced (no block allocated, so it works on a full disk); or, for a log without one, a
-   * whole new file by rename and directory fsync. An install that changes nothing is skipped.
-   * False if the log failed.
-   */
+  /** Installs `state` as LOGSTATE's newest (log-state-keeper.ts); false if the log failed. */
   private tryInstallState(state: LogState): boolean {
-    const onDisk = this.stateOnDisk;
-    if (onDisk !== null && onDisk.lastSegmentId === state.lastSegmentId && onDisk.durableOffset === state.durableOffset) return true;
     try {
-      this.stateOnDisk = onDisk === null
-        ? installLogState(this.core, this.io, this.config.dir, state)
-        : advanceLogState(this.core, this.io, this.config.dir, onDisk, state);
+      this.state.install(state);
     } catch (error) {
       this.ring.fail(FailureKind.StateWrite, -errnoNumber(errnoOfThrown(error)));
       this.progress();

@@ -338,8 +338,10 @@ export class Log {
     } catch (error) {
       failure = error;
     }
-    await this.loop?.done;
+    // The loop has closed (or failed): stop its thread rather than wait for it to wind down by
+    // itself (a runtime may keep an idle worker alive), then wait until it has ended.
     await this.loop?.terminate();
+    await this.loop?.done;
     this.lock.release();
     this.coldIo.dispose();
     for (const region of this.regions) this.core.releaseRegion(region);
