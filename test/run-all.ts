@@ -49,6 +49,9 @@ async function nodeTraceHashes(): Promise<string> {
   return JSON.stringify(hashes);
 }
 
+/** A runtime's checks take seconds; one that has not exited by then hangs, and that is a failure. */
+const RUNTIME_CHECKS_TIMEOUT_MS = 300_000;
+
 function runOtherRuntime(runtime: "bun" | "deno", traceHashes: string): Promise<Tally> {
   const bin = join(projectDir, "node_modules", ".bin", runtime);
   const script = join(testDir, "cross-runtime", "core-checks.js");
@@ -59,6 +62,14 @@ function runOtherRuntime(runtime: "bun" | "deno", traceHashes: string): Promise<
     const child = spawn(bin, args, { cwd: projectDir, env, stdio: ["ignore", "pipe", "inherit"] });
     let summary: Tally | null = null;
     let pending = "";
+    let lastLine = "";
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      const where = summary === null ? `its last line: ${JSON.stringify(lastLine)}` : "after it printed its summary: it did not exit";
+      console.log(`  FAIL ${runtime} did not finish within ${RUNTIME_CHECKS_TIMEOUT_MS / 1000} s (${where}); killed`);
+      child.kill("SIGKILL");
+    }, RUNTIME_CHECKS_TIMEOUT_MS);
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (chunk: string) => {
       pending += chunk;
@@ -67,6 +78,7 @@ function runOtherRuntime(runtime: "bun" | "deno", traceHashes: string): Promise<
       for (const line of lines) {
         if (line.startsWith(SUMMARY_PREFIX)) summary = JSON.parse(line.slice(SUMMARY_PREFIX.length)) as Tally;
         else console.log(line);
+        lastLine = line;
       }
     });
     child.on("error", (error) => {
@@ -74,7 +86,9 @@ function runOtherRuntime(runtime: "bun" | "deno", traceHashes: string): Promise<
       resolve({ passed: 0, failed: 1 });
     });
     child.on("close", (code) => {
+      clearTimeout(timer);
       const tally: Tally = summary ?? { passed: 0, failed: 0 };
+      if (timedOut) tally.failed += 1;
       // A runtime that crashed or exited non-zero without reporting its own failures counts as one.
       if (code !== 0 && tally.failed === 0) tally.failed = 1;
       resolve(tally);
