@@ -101,7 +101,10 @@ export function startIoThread(core: Core, ring: CommitRing, config: IoLoopConfig
       resolve();
     });
   });
-  return { started, done, poke: () => ring.wakeLoop(), terminate: async () => void (await worker.terminate()) };
+  // No poke: every publish, request and state change wakes the thread through the ring already
+  // (CommitRing.wakeLoop), and a second wake per append costs an atomic add, or a futex call when
+  // the thread sleeps.
+  return { started, done, poke: () => undefined, terminate: async () => void (await worker.terminate()) };
 }
 
 export function startInProcessLoop(
