@@ -3,6 +3,7 @@
 // bounded like every queue (STYLE habit 4): past BACKLOG_ENTRIES_MAX waiting appends, or
 // BACKLOG_BYTES_MAX waiting bytes, an append is refused with CapacityError and nothing of it is
 // logged; the caller decides (wait for earlier appends, then retry).
+import { assert } from "../assert.js";
 import { CapacityError } from "../errors.js";
 import { type EntryPayload } from "./log-entry.js";
 
@@ -24,14 +25,17 @@ export class AppendBacklog {
     return this.items.length - this.head;
   }
 
-  /** Queues an append, or returns the CapacityError that refuses it. */
-  push(item: BackloggedAppend): CapacityError | null {
-    if (this.size >= BACKLOG_ENTRIES_MAX || this.bytes + item.payload.size > BACKLOG_BYTES_MAX) {
-      return new CapacityError(`${this.size} appends (${this.bytes} bytes) already wait for ring space; the backlog holds at most ${BACKLOG_ENTRIES_MAX} appends and ${BACKLOG_BYTES_MAX} bytes`);
-    }
+  /** The CapacityError that would refuse queueing `payload` now, or null if it fits. */
+  refusalOf(payload: EntryPayload): CapacityError | null {
+    if (this.size < BACKLOG_ENTRIES_MAX && this.bytes + payload.size <= BACKLOG_BYTES_MAX) return null;
+    return new CapacityError(`${this.size} appends (${this.bytes} bytes) already wait for ring space; the backlog holds at most ${BACKLOG_ENTRIES_MAX} appends and ${BACKLOG_BYTES_MAX} bytes`);
+  }
+
+  /** Queues an append the caller checked with refusalOf(). */
+  push(item: BackloggedAppend): void {
+    assert(this.refusalOf(item.payload) === null, "an append is queued only if the backlog has room");
     this.items.push(item);
     this.bytes += item.payload.size;
-    return null;
   }
 
   peek(): BackloggedAppend | undefined {

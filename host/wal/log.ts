@@ -208,10 +208,15 @@ export class Log {
     await this.waiters.wait("durable", target, this.appender.nextLsnValue - 1);
   }
 
+  /**
+   * Frames the payload (or queues it behind a full ring) and returns its acknowledgement. A
+   * refusal (closed, failed, too large, backlog full) throws before anything changes; the public
+   * methods turn it into a rejection.
+   */
   private appendPayload(payload: EntryPayload): Promise<bigint> {
     this.checkUsable();
     if (payload.size - 1 > this.options.entrySizeMax) {
-      return Promise.reject(new InvalidArgumentError(`an entry is at most ${this.options.entrySizeMax} bytes (entrySizeMax); got ${payload.size - 1}`));
+      throw new InvalidArgumentError(`an entry is at most ${this.options.entrySizeMax} bytes (entrySizeMax); got ${payload.size - 1}`);
     }
     if (this.backlog.size === 0) {
       const lsn = this.appender.tryAppend(payload);
@@ -220,9 +225,10 @@ export class Log {
         return this.acknowledgement(lsn);
       }
     }
+    const refused = this.backlog.refusalOf(payload);
+    if (refused !== null) throw refused;
     return new Promise((resolve, reject) => {
-      const refused = this.backlog.push({ payload, resolve, reject });
-      if (refused !== null) return reject(refused);
+      this.backlog.push({ payload, resolve, reject });
       void this.drainBacklog();
     });
   }
