@@ -121,3 +121,44 @@ export class NotALogError extends SpacelogError {
   override readonly name: string = "NotALogError";
   override readonly code: string = "SPACELOG_NOT_A_LOG";
 }
+
+// --- the store's bad input (host/store/space-spec.ts, point-codec.ts, box.ts, value-check.ts) ---
+
+/** No space of that name exists in the store. Names are compared exactly (no Unicode normalisation). */
+export class UnknownSpaceError extends SpacelogError {
+  override readonly name: string = "UnknownSpaceError";
+  override readonly code: string = "SPACELOG_UNKNOWN_SPACE";
+  constructor(message: string, readonly space: string) {
+    super(message);
+  }
+}
+
+/**
+ * createSpace named a space that exists with other dims or bits. Creating it again with the same
+ * dims and bits is not an error: it returns the existing space.
+ */
+export class SpaceExistsError extends SpacelogError {
+  override readonly name: string = "SpaceExistsError";
+  override readonly code: string = "SPACELOG_SPACE_EXISTS";
+  constructor(message: string, readonly space: string) {
+    super(message);
+  }
+}
+
+/**
+ * A point has the wrong number of coordinates for its space. Not DimensionsOutOfRangeError: in the
+ * store, that one means createSpace's dims or bits are invalid.
+ */
+export class PointDimensionsError extends SpacelogError {
+  override readonly name: string = "PointDimensionsError";
+  override readonly code: string = "SPACELOG_POINT_DIMENSIONS";
+}
+
+/** A value is longer than VALUE_SIZE_MAX (host/store/block-format.ts: 16 MiB - 1). */
+export class ValueTooLargeError extends SpacelogError {
+  override readonly name: string = "ValueTooLargeError";
+  override readonly code: string = "SPACELOG_VALUE_TOO_LARGE";
+  constructor(message: string, readonly valueSizeBytes: number, readonly valueSizeMax: number) {
+    super(message);
+  }
+}
