@@ -4,8 +4,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import hashWasm from "hash-wasm";
-import * as fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type Core, loadCore } from "../../host/core/index.js";
 import { decodeChunk } from "../../host/store/block-chunk.js";
 import { encodeBlock, planChunks } from "../../host/store/block-encode.js";
@@ -15,6 +13,7 @@ import {
   chunksOverlapping, decodeBlockFrame, frameOf, isBlockProblem,
 } from "../../host/store/block-format.js";
 import { propertySeed } from "../core/core-check.js";
+import { formatExampleBytes } from "../support/format-example.js";
 
 const text = (s: string): Uint8Array => new TextEncoder().encode(s);
 
@@ -115,18 +114,7 @@ function expectSameRecords(actual: BlockRecord[] | BlockProblem, expected: reado
 
 /** The worked example's bytes as docs/FORMAT.md prints them: the hex pairs opening each line of its block. */
 function documentedExample(): Uint8Array {
-  const doc = fs.readFileSync(fileURLToPath(new URL("../../../docs/FORMAT.md", import.meta.url)), "utf8");
-  const section = doc.slice(doc.indexOf("\n## Blocks\n"));
-  const start = section.indexOf("```\n", section.indexOf("### Worked example")) + 4;
-  const lines = section.slice(start, section.indexOf("```", start)).split("\n");
-  const bytes: number[] = [];
-  for (const line of lines) {
-    for (const token of line.split(/\s+/)) {
-      if (!/^[0-9a-f]{2}$/.test(token)) break;
-      bytes.push(parseInt(token, 16));
-    }
-  }
-  return Uint8Array.from(bytes);
+  return formatExampleBytes("Blocks");
 }
 
 describe("store: block format (docs/FORMAT.md Blocks)", () => {

@@ -4,8 +4,6 @@
 import { expect } from "chai";
 import fc from "fast-check";
 import hashWasm from "hash-wasm";
-import * as fs from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type Core, loadCore } from "../../host/core/index.js";
 import { BLOCK_SIZE_MAX, BLOCK_SIZE_MIN } from "../../host/store/block-format.js";
 import { encodeManifest } from "../../host/store/manifest-encode.js";
@@ -14,6 +12,7 @@ import {
   blocksOfSpace, decodeManifest, isManifestProblem, spaceById, spaceByName,
 } from "../../host/store/manifest-format.js";
 import { propertySeed } from "../core/core-check.js";
+import { formatExampleBytes } from "../support/format-example.js";
 
 /**
  * The worked example of docs/FORMAT.md: generation 3; space 1 "cells" (3D, 10 bits, nothing
@@ -71,18 +70,7 @@ function decodeOk(core: Core, bytes: Uint8Array): Manifest {
 
 /** The worked example's bytes as docs/FORMAT.md prints them: the hex pairs opening each line of its block. */
 function documentedExample(): Uint8Array {
-  const doc = fs.readFileSync(fileURLToPath(new URL("../../../docs/FORMAT.md", import.meta.url)), "utf8");
-  const section = doc.slice(doc.indexOf("\n## Manifest\n"));
-  const start = section.indexOf("```\n", section.indexOf("### Worked example")) + 4;
-  const lines = section.slice(start, section.indexOf("```", start)).split("\n");
-  const bytes: number[] = [];
-  for (const line of lines) {
-    for (const token of line.split(/\s+/)) {
-      if (!/^[0-9a-f]{2}$/.test(token)) break;
-      bytes.push(parseInt(token, 16));
-    }
-  }
-  return Uint8Array.from(bytes);
+  return formatExampleBytes("Manifest");
 }
 
 const U64_MAX = (1n << 64n) - 1n;
