@@ -23,6 +23,7 @@
 import { assert } from "../assert.js";
 import { type Core } from "../core/index.js";
 import { BLOCK_HEADER_SIZE, BLOCK_INDEX_ENTRY_SIZE, BLOCK_RECORD_HEADER_SIZE, BLOCK_SIZE_MAX, BLOCK_SIZE_MIN, BLOCK_TRAILER_SIZE, CHUNK_RECORDS_MAX } from "./block-format.js";
+import { SPACE_NAME_BYTES_MAX } from "./space-spec.js";
 
 export const MANIFEST_FILE_NAME = "MANIFEST";
 export const MANIFEST_TEMP_NAME = "MANIFEST.tmp";
@@ -36,8 +37,8 @@ export const MANIFEST_TRAILER_SIZE = 8;
 export const MANIFEST_SIZE_MIN = MANIFEST_HEADER_SIZE + MANIFEST_TRAILER_SIZE;
 /** totalSize is a u32. */
 export const MANIFEST_SIZE_MAX = 0xffffffff;
-/** A name's UTF-8 length (the same bound as createSpace's, host/store/space-spec.ts). */
-export const MANIFEST_NAME_BYTES_MAX = 255;
+/** A space name's longest UTF-8 form: createSpace's bound (host/store/space-spec.ts). */
+export const MANIFEST_NAME_BYTES_MAX = SPACE_NAME_BYTES_MAX;
 export const MANIFEST_DIMS_MAX = 16;
 /** dims x bits: a Hilbert key is a u64. */
 export const MANIFEST_KEY_BITS_MAX = 64;

@@ -2,6 +2,7 @@
 import { expect } from "chai";
 import { InvalidArgumentError, ValueTooLargeError } from "../../host/errors.js";
 import { VALUE_SIZE_MAX } from "../../host/store/block-format.js";
+import { PUT_VALUE_SIZE_MAX } from "../../host/store/store-record.js";
 import { checkValue } from "../../host/store/value-check.js";
 import { thrownTyped as thrown } from "./thrown-typed.js";
 
@@ -20,13 +21,15 @@ describe("store: values (host/store/value-check.ts)", () => {
       expect(checkValue(new Uint8Array(0)).byteLength).to.equal(0);
     });
 
-    it("aValueOfVALUE_SIZE_MAXBytesIsAcceptedAndOneMoreIsValueTooLarge", () => {
-      // VALUE_SIZE_MAX is 16 MiB - 1: the largest length the block format's 24-bit field holds.
-      expect(VALUE_SIZE_MAX).to.equal(16 * 1024 * 1024 - 1);
-      expect(checkValue(new Uint8Array(VALUE_SIZE_MAX)).byteLength).to.equal(VALUE_SIZE_MAX);
-      const error = thrown(() => checkValue(new Uint8Array(VALUE_SIZE_MAX + 1)), ValueTooLargeError, "SPACELOG_VALUE_TOO_LARGE");
-      expect(error.valueSizeBytes).to.equal(VALUE_SIZE_MAX + 1);
-      expect(error.valueSizeMax).to.equal(VALUE_SIZE_MAX);
+    it("aValueOfPUT_VALUE_SIZE_MAXBytesIsAcceptedAndOneMoreIsValueTooLarge", () => {
+      // 16 MiB - 29: a put's 29 fixed bytes and its value fill one frame (2^24 bytes at most),
+      // and every such value also fits a sealed block's record (VALUE_SIZE_MAX, 16 MiB - 1).
+      expect(PUT_VALUE_SIZE_MAX).to.equal(16 * 1024 * 1024 - 29);
+      expect(PUT_VALUE_SIZE_MAX).to.be.below(VALUE_SIZE_MAX);
+      expect(checkValue(new Uint8Array(PUT_VALUE_SIZE_MAX)).byteLength).to.equal(PUT_VALUE_SIZE_MAX);
+      const error = thrown(() => checkValue(new Uint8Array(PUT_VALUE_SIZE_MAX + 1)), ValueTooLargeError, "SPACELOG_VALUE_TOO_LARGE");
+      expect(error.valueSizeBytes).to.equal(PUT_VALUE_SIZE_MAX + 1);
+      expect(error.valueSizeMax).to.equal(PUT_VALUE_SIZE_MAX);
     });
 
     it("aValueThatIsNotAUint8ArrayIsInvalidArgument", () => {
