@@ -107,13 +107,23 @@ export class ClosedError extends SpacelogError {
   override readonly code: string = "SPACELOG_CLOSED";
 }
 
-/** A bad frame followed by valid data: corruption, not a torn tail. Names the file and offset. */
-export class CorruptLogError extends SpacelogError {
-  override readonly name: string = "CorruptLogError";
-  override readonly code: string = "SPACELOG_CORRUPT_LOG";
+/**
+ * Bytes on disk that spacelog wrote, or that the manifest lists, do not verify: never a torn tail,
+ * never wrong data. `file` is the path, `offset` the byte offset in it where the problem was
+ * found, `reason` the decoder's name for it ("checksum", "chunkChecksum", "missing", ...).
+ */
+export class CorruptionError extends SpacelogError {
+  override readonly name: string = "CorruptionError";
+  override readonly code: string = "SPACELOG_CORRUPTION";
   constructor(message: string, readonly file: string, readonly offset: number, readonly reason: string) {
     super(message);
   }
+}
+
+/** A bad frame followed by valid data: corruption, not a torn tail. Names the file and offset. */
+export class CorruptLogError extends CorruptionError {
+  override readonly name: string = "CorruptLogError";
+  override readonly code: string = "SPACELOG_CORRUPT_LOG";
 }
 
 /** The directory exists but is not a spacelog directory (or holds a newer format). */
