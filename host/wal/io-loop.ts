@@ -39,6 +39,7 @@ import { assert } from "../assert.js";
 import { type Core, CompletionOutcome } from "../core/index.js";
 import { type Clock } from "../io/clock.js";
 import { type IoCompletion, type IoFile, type StorageIo, errnoNumber, errnoOfThrown } from "../io/storage-io.js";
+import { writeWhole } from "../io/write-whole.js";
 import { type CommitRing, FailureKind, RingState, RingWord, type SegmentStart } from "./commit-ring.js";
 import { type Durability } from "./durability.js";
 import { type LogState } from "./log-state.js";
@@ -245,60 +246,15 @@ export class IoLoop {
   }
 
   /**
-   * Writes `buffers` at fileOffset, whole: a short write is continued with its rest at the
-   * advanced offset until every byte is written or a write fails. On a failure, cuts the file
-   * back to `rollbackTo` and fails the log.
-   *
-   * A short write is not an error by itself. On a filling ext4, a pwritev writes what still fits
-   * and returns its count (seen on an 8 MiB ext4 with 1 KiB blocks: 1316 of 4108 bytes, up to a
-   * block boundary); the write of the rest is the one that fails, with ENOSPC, so the log fails
-   * with DiskFullError. A write that returns 0 bytes and no errno makes no progress and cannot
-   * be continued: FailureKind.ShortWrite.
-   *
-   * The completion table fails a file at a short completion (its cap drops to the write's start),
-   * so each short part is held and completed only once the rest's fate is known: with its whole
-   * length when the rest was written (its range then is written, by more than one call), with the
-   * bytes it wrote when the rest failed. Each pass writes at least one byte; SHORT_PARTS_MAX
-   * bounds the passes and the table slots the held parts take.
+   * Writes `buffers` at fileOffset, whole (host/io/write-whole.ts continues short writes). On a
+   * failure, cuts the file back to `rollbackTo` and fails the log: DiskFullError for ENOSPC, and
+   * FailureKind.ShortWrite for a write that made no progress.
    */
   private async writeAt(segment: OpenSegment, buffers: Uint8Array[], fileOffset: number, rollbackTo: number): Promise<void> {
     const file = this.fileOf(segment);
-    const held: ShortPart[] = [];
-    let rest: readonly Uint8Array[] = buffers;
-    let at = fileOffset;
-    for (;;) {
-      const length = byteLengthOf(rest);
-      const completion = await this.writeOnce(segment, file, rest, at);
-      const progressed = completion.errno === "" && completion.result > 0 && completion.result < length;
-      if (progressed && held.length < SHORT_PARTS_MAX) {
-        held.push({ token: completion.token, length, written: completion.result });
-        rest = buffersAfter(rest, completion.result);
-        at += completion.result;
-        continue;
-      }
-      const outcome = this.io.completions.complete(completion.token, completion.result);
-      for (const part of held) {
-        const partOutcome = this.io.completions.complete(part.token, outcome === CompletionOutcome.Ok ? part.length : part.written);
-        assert(outcome !== CompletionOutcome.Ok || partOutcome === CompletionOutcome.Ok, "a short part whose rest was written completes");
-      }
-      if (outcome !== CompletionOutcome.Ok) this.failWrite(file, rollbackTo, completion);
-      return;
-    }
-  }
-
-  /** Submits one gathered write and returns its completion (the only op in flight). */
-  private async writeOnce(segment: OpenSegment, file: IoFile, buffers: readonly Uint8Array[], fileOffset: number): Promise<IoCompletion> {
-    const token = this.io.submitWrite(file, buffers, fileOffset);
-    assert(token !== null, "the completion table has room for a turn's writes");
     segment.dirty = true;
-    this.io.flush();
-    const arrived: IoCompletion[] = [];
-    await this.awaitAll(1, (completion) => {
-      arrived.push(completion);
-    });
-    const completion = arrived[0];
-    assert(completion !== undefined && completion.token === token, "the write's own completion arrives");
-    return completion;
+    const failed = await writeWhole(this.io, file, buffers, fileOffset);
+    if (failed !== null) this.failWrite(file, rollbackTo, failed);
   }
 
   /**
@@ -497,45 +453,6 @@ export class IoLoop {
     this.ring.wakeWriters();
     this.onProgress();
   }
-}
-
-/**
- * A short write's part whose rest is still being written (writeAt): its table token, the bytes
- * it asked for and the bytes it wrote.
- */
-interface ShortPart {
-  readonly token: bigint;
-  readonly length: number;
-  readonly written: number;
-}
-
-/**
- * Short parts one write may hold before it fails as one that makes no progress. A kernel
- * shortens a write at most a few times (at the disk's last blocks, or on a signal); the table
- * has IO_LIMITS_DEFAULT.opsMax = 1024 slots, and a turn's other ops take a handful.
- */
-const SHORT_PARTS_MAX = 64;
-
-function byteLengthOf(buffers: readonly Uint8Array[]): number {
-  let length = 0;
-  for (const buffer of buffers) length += buffer.byteLength;
-  return length;
-}
-
-/** The buffers past their first `skip` bytes (views, no copy); skip < their total length. */
-function buffersAfter(buffers: readonly Uint8Array[], skip: number): Uint8Array[] {
-  const rest: Uint8Array[] = [];
-  let left = skip;
-  for (const buffer of buffers) {
-    if (left >= buffer.byteLength) {
-      left -= buffer.byteLength;
-      continue;
-    }
-    rest.push(left === 0 ? buffer : buffer.subarray(left));
-    left = 0;
-  }
-  assert(left === 0 && rest.length > 0, "a short write leaves a rest");
-  return rest;
 }
 
 /** A shared all-zero buffer for preallocation steps (never written to). */
