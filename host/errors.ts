@@ -132,6 +132,12 @@ export class NotALogError extends SpacelogError {
   override readonly code: string = "SPACELOG_NOT_A_LOG";
 }
 
+/** The directory exists but is not a spacelog store (a log, someone's folder, or a newer format). */
+export class NotAStoreError extends SpacelogError {
+  override readonly name: string = "NotAStoreError";
+  override readonly code: string = "SPACELOG_NOT_A_STORE";
+}
+
 // --- the store's bad input (host/store/space-spec.ts, point-codec.ts, box.ts, value-check.ts) ---
 
 /** No space of that name exists in the store. Names are compared exactly (no Unicode normalisation). */

@@ -29,6 +29,8 @@ export const RingWord = {
   syncRequests: I32_BASE + 6,
   /** Bumped each time durable moves: writers compare an i32 instead of loading a bigint per append. */
   durableTurns: I32_BASE + 8,
+  /** The store's I/O loop only: background jobs (seal installations) finished (host/store/store-loop.ts). */
+  jobsDone: I32_BASE + 9,
 } as const;
 
 export const RingState = { Running: 0, CloseRequested: 1, Closed: 2, Failed: 3 } as const;

@@ -40,10 +40,10 @@ export async function withIoThreadScript<T>(url: URL, body: () => Promise<T>): P
   }
 }
 
-/** Threads started by live logs, by directory, so a test can make one die (terminateIoThreadForTests). */
+/** Threads started by live logs and stores, by directory, so a test can make one die (terminateIoThreadForTests). */
 const liveWorkers = new Map<string, Worker>();
 
-/** For tests only: kills the I/O thread of the log open in `dir`, as a crash of the thread would. */
+/** For tests only: kills the I/O thread of the log or store open in `dir`, as a crash of the thread would. */
 export async function terminateIoThreadForTests(dir: string): Promise<void> {
   await liveWorkers.get(dir)?.terminate();
 }
@@ -57,10 +57,29 @@ export function startIoThread(core: Core, ring: CommitRing, config: IoLoopConfig
     limits: IO_LIMITS_DEFAULT,
     config,
   };
+  return startLoopWorker({ script: ioWorkerUrl, data, ring, dir, what: "log", failureOf: () => failureOfRing(ring, dir), onFailure });
+}
+
+export interface LoopWorkerStart {
+  /** The worker script: it posts { kind: "ready" } once its loop exists, then runs it. */
+  readonly script: URL;
+  readonly data: unknown;
+  readonly ring: CommitRing;
+  readonly dir: string;
+  /** Whose thread it is, for messages: "log" or "store". */
+  readonly what: string;
+  /** The failure the loop recorded in the ring, as the owner words it. */
+  readonly failureOf: () => Error;
+  readonly onFailure: (error: Error) => void;
+}
+
+/** Starts an I/O loop's worker thread, with the ready handshake and one report of its failure. */
+export function startLoopWorker(start: LoopWorkerStart): LoopHandle {
+  const { ring, dir, what, onFailure } = start;
   // An explicit, empty execArgv: the worker must not inherit the parent's flags. Under
   // `node --input-type=module -e "..."` an inherited --input-type kills the worker at start
   // (ERR_INPUT_TYPE_NOT_ALLOWED), and flags like --eval or --test make no sense for it.
-  const worker = new Worker(ioWorkerUrl, { workerData: data, execArgv: [] });
+  const worker = new Worker(start.script, { workerData: start.data, execArgv: [] });
   liveWorkers.set(dir, worker);
   let ready = false;
   let startSettled = false;
@@ -84,20 +103,20 @@ export function startIoThread(core: Core, ring: CommitRing, config: IoLoopConfig
   const done = new Promise<void>((resolve) => {
     worker.once("error", (error) => {
       const failure = ready
-        ? new IoThreadError(`${dir}: the log's I/O thread died: ${error.message}`, { cause: error })
-        : new IoThreadError(`${dir}: the log's I/O thread failed to start: ${error.message}`, { cause: error });
+        ? new IoThreadError(`${dir}: the ${what}'s I/O thread died: ${error.message}`, { cause: error })
+        : new IoThreadError(`${dir}: the ${what}'s I/O thread failed to start: ${error.message}`, { cause: error });
       onFailure(failure);
       startFailed(failure);
     });
     worker.once("exit", (code) => {
       if (liveWorkers.get(dir) === worker) liveWorkers.delete(dir);
-      const when = ready ? "while the log was open" : "before it started";
+      const when = ready ? `while the ${what} was open` : "before it started";
       // A failure the loop recorded in the ring came first; a clean close is no failure at all.
-      const failure = ring.state === RingState.Failed ? failureOfRing(ring, dir)
+      const failure = ring.state === RingState.Failed ? start.failureOf()
         : ring.state === RingState.Closed ? null
-        : new IoThreadError(`${dir}: the log's I/O thread exited (code ${code}) ${when}`, { cause: new Error(`worker exit code ${code}`) });
+        : new IoThreadError(`${dir}: the ${what}'s I/O thread exited (code ${code}) ${when}`, { cause: new Error(`worker exit code ${code}`) });
       if (failure !== null) onFailure(failure);
-      startFailed(failure ?? new IoThreadError(`${dir}: the log's I/O thread exited (code ${code}) ${when}`));
+      startFailed(failure ?? new IoThreadError(`${dir}: the ${what}'s I/O thread exited (code ${code}) ${when}`));
       resolve();
     });
   });

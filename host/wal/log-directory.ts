@@ -22,6 +22,21 @@ function parentOf(dir: string): string {
 
 /** Makes sure `dir` is a spacelog log directory, creating it (durably) if it is new or empty. */
 export function prepareLogDirectory(io: StorageIo, dir: string): void {
+  prepareSpacelogDirectory(io, dir, { identity: IDENTITY, noun: "log", refuse: (message) => new NotALogError(message) });
+}
+
+/** What a kind of spacelog directory is called and how its identity file reads. */
+export interface DirectoryKind {
+  /** The identity file's whole content, e.g. "spacelog log 1\n". */
+  readonly identity: string;
+  /** "log" or "store", for messages. */
+  readonly noun: string;
+  /** The error for a directory that is not one of these. */
+  readonly refuse: (message: string) => Error;
+}
+
+/** Makes sure `dir` is a spacelog directory of `kind`, creating it (durably) if it is new or empty. */
+export function prepareSpacelogDirectory(io: StorageIo, dir: string, kind: DirectoryKind): void {
   if (!io.exists(dir)) {
     io.makeDirectory(dir);
     io.syncDirectory(parentOf(dir));
@@ -31,14 +46,14 @@ export function prepareLogDirectory(io: StorageIo, dir: string): void {
   if (names.includes(IDENTITY_TEMP_NAME)) io.removeFile(`${dir}/${IDENTITY_TEMP_NAME}`);
   if (names.includes(IDENTITY_FILE_NAME)) {
     const identity = new TextDecoder().decode(io.readSmallFile(`${dir}/${IDENTITY_FILE_NAME}`) ?? new Uint8Array(0));
-    if (identity !== IDENTITY) throw new NotALogError(`${dir} holds a spacelog file of another kind or version: ${JSON.stringify(identity.trim())}`);
+    if (identity !== kind.identity) throw kind.refuse(`${dir} holds a spacelog file of another kind or version: ${JSON.stringify(identity.trim())}`);
     return;
   }
   const foreign = names.filter((name) => name !== LOCK_FILE_NAME && name !== IDENTITY_TEMP_NAME);
   if (foreign.length > 0) {
-    throw new NotALogError(`${dir} is not a spacelog log directory (it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""})`);
+    throw kind.refuse(`${dir} is not a spacelog ${kind.noun} directory (it holds ${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""})`);
   }
-  io.createSmallFile(`${dir}/${IDENTITY_TEMP_NAME}`, new TextEncoder().encode(IDENTITY));
+  io.createSmallFile(`${dir}/${IDENTITY_TEMP_NAME}`, new TextEncoder().encode(kind.identity));
   io.renameFile(`${dir}/${IDENTITY_TEMP_NAME}`, `${dir}/${IDENTITY_FILE_NAME}`);
   io.syncDirectory(dir);
 }

@@ -10,52 +10,13 @@
 // I/O thread, a watcher sleeps in Atomics.waitAsync on the ring's wakeWriters word.
 import { CapacityError } from "../errors.js";
 import { type CommitRing, RingState, RingWord } from "./commit-ring.js";
+import { Fifo } from "./fifo.js";
 
 interface Waiter {
   readonly end: number;
   readonly lsn: number;
   readonly resolve: (lsn: bigint) => void;
   readonly reject: (error: Error) => void;
-}
-
-/** A FIFO that hands out a resolved prefix and compacts itself now and then. */
-class Fifo<T> {
-  private items: T[] = [];
-  private head = 0;
-
-  push(item: T): void {
-    this.items.push(item);
-  }
-
-  get size(): number {
-    return this.items.length - this.head;
-  }
-
-  peek(): T | undefined {
-    return this.items[this.head];
-  }
-
-  peekLast(): T | undefined {
-    return this.items[this.items.length - 1];
-  }
-
-  shift(): T | undefined {
-    const item = this.items[this.head];
-    if (item === undefined) return undefined;
-    this.head++;
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
-    return item;
-  }
-
-  drain(): T[] {
-    const items = this.items.slice(this.head);
-    this.items = [];
-    this.head = 0;
-    return items;
-  }
 }
 
 export type WatermarkKind = "durable" | "written";

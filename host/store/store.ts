@@ -1,0 +1,544 @@
+// The store: spaces of N-dimensional points with revision history (DESIGN section 2). This file
+// is the API and the writers' thread's bookkeeping; the parts live beside it:
+//   write-queue.ts, piece-writer.ts   records and control ops into the commit ring
+//   store-loop.ts                     the I/O loop (its thread), writing and syncing every file
+//   store-waiters.ts                  what calls wait for
+//   store-seal.ts                     a seal, from plan to installed manifest
+//   space-read.ts                     get and query over blocks and the live tail
+//   store-recovery.ts, open-store.ts  opening
+//
+// Revisions are one global u64, assigned when a call is made, in call order; acknowledgements
+// follow ring order (write-queue.ts), so a revision is acknowledged only after every lower one.
+// A record goes to its space's hot segment (direct) or, while the space is being sealed, to the
+// shared staging log (staged); staged records are copied into the space's next hot segment once
+// the seal is installed (promoted).
+import { assert } from "../assert.js";
+import { type Core, type Region } from "../core/index.js";
+import { ClosedError, InvalidArgumentError, StoreFailedError } from "../errors.js";
+import { type StorageIo } from "../io/storage-io.js";
+import { type CommitRing, RingState, RingWord } from "../wal/commit-ring.js";
+import { type DirectoryLock } from "../wal/directory-lock.js";
+import { type LoopHandle } from "../wal/io-thread.js";
+import { Fifo } from "../wal/fifo.js";
+import { type CheckedBox, checkBox } from "./box.js";
+import { LiveTail } from "./live-tail.js";
+import { type Manifest } from "./manifest-format.js";
+import { type Point, keyToPoint, pointToKey } from "./point-codec.js";
+import { type ResolvedStoreOptions } from "./store-options.js";
+import { type RecoveryReport } from "./store-recovery.js";
+import { type StoreRecord } from "./store-record.js";
+import { type SealResult, type SpaceInfo, type SpaceState, spaceInfoOf } from "./space-state.js";
+import { parseSpaceSpec, decideCreateSpace, requireSpace } from "./space-spec.js";
+import { queryBox, readKey } from "./space-read.js";
+import { StoreFiles } from "./store-file-set.js";
+import { type StoreWaiters } from "./store-waiters.js";
+import { checkValue } from "./value-check.js";
+import { type VersionRecord } from "./version-record.js";
+import { type WriteQueue } from "./write-queue.js";
+import { sealSpace } from "./store-seal.js";
+
+export type BatchOp =
+  | { readonly put: string; readonly point: Point; readonly value: Uint8Array }
+  | { readonly delete: string; readonly point: Point };
+
+export interface ReadOptions {
+  /** Read as of this revision (default: the newest acknowledged). At most snapshot().revision. */
+  readonly revision?: bigint;
+}
+
+export interface QueryOptions extends ReadOptions {
+  /** At most this many results. */
+  readonly limit?: number;
+}
+
+export interface QueryResult {
+  readonly point: Point;
+  readonly value: Uint8Array;
+  readonly revision: bigint;
+}
+
+export interface WriteResult {
+  /** The batch's revisions are first..last, consecutive. */
+  readonly first: bigint;
+  readonly last: bigint;
+}
+
+export interface StoreStats {
+  /** The newest acknowledged revision (snapshot().revision). */
+  readonly revision: bigint;
+  readonly spaces: number;
+  /** Records written straight to their hot segment, to staging, and copied from staging into a hot segment. */
+  readonly records: { readonly direct: number; readonly staged: number; readonly promoted: number };
+  readonly seals: number;
+  readonly blocks: number;
+  /** Unsealed records held in memory (the live tails). */
+  readonly tailRecords: number;
+  readonly manifestGeneration: bigint;
+  /** What open() found and repaired. */
+  readonly recovery: RecoveryReport;
+  readonly durability: ResolvedStoreOptions["durability"];
+  readonly ioThread: boolean;
+}
+
+/** Everything open-store.ts hands the store. */
+export interface StoreParts {
+  readonly core: Core;
+  readonly coldIo: StorageIo;
+  readonly dir: string;
+  readonly options: ResolvedStoreOptions;
+  readonly ring: CommitRing;
+  readonly regions: Region[];
+  readonly lock: DirectoryLock;
+  readonly queue: WriteQueue;
+  readonly files: StoreFiles;
+  readonly manifest: Manifest;
+  readonly spaces: readonly SpaceState[];
+  readonly nextSpaceId: number;
+  readonly nextRevision: bigint;
+  readonly recovery: RecoveryReport;
+}
+
+/** A record acknowledged once the watermark passes `end`; then it joins its space's tail. */
+interface TailEntry {
+  end: number;
+  readonly revision: bigint;
+  readonly space: SpaceState | null;
+  readonly version: VersionRecord | null;
+}
+
+/** Queued records at most (about 256 MiB of small records), past which writes are refused. */
+export const QUEUED_RECORDS_MAX = 1 << 21;
+
+export class Store {
+  readonly core: Core;
+  readonly dir: string;
+  readonly options: ResolvedStoreOptions;
+  /** @internal */ readonly coldIo: StorageIo;
+  /** @internal */ readonly ring: CommitRing;
+  /** @internal */ readonly queue: WriteQueue;
+  /** @internal */ readonly files: StoreFiles;
+  /** @internal */ waiters!: StoreWaiters;
+  /** @internal */ manifest: Manifest;
+  /** @internal */ readonly spacesByName = new Map<string, SpaceState>();
+  /** @internal */ readonly counts = { direct: 0, staged: 0, promoted: 0, seals: 0 };
+  /** @internal Records in the current staging generation (staging-reset.ts resets it when clear). */
+  stagingRecords = 0;
+  private readonly regions: Region[];
+  private readonly lock: DirectoryLock;
+  private nextSpaceId: number;
+  private nextRevision: bigint;
+  /** The newest acknowledged revision: every revision at or below it is acknowledged. */
+  private acknowledged: bigint;
+  private readonly recovery: RecoveryReport;
+  /** Tail entries queued and not yet drained (no ring end yet), then drained and not yet acknowledged. */
+  private undrained: TailEntry[] = [];
+  private readonly unacknowledged = new Fifo<TailEntry>();
+  /** Calls waiting for the queue to drain, with the revision they resolve to. */
+  private drainWaiters: Array<{ resolve: (end: number) => void; reject: (error: Error) => void }> = [];
+  private flushScheduled = false;
+  private loop: LoopHandle | null = null;
+  private state: "open" | "closing" | "closed" = "open";
+  private closing: Promise<void> | null = null;
+  private failure: Error | null = null;
+
+  /** @internal Made by open(). */
+  constructor(parts: StoreParts) {
+    this.core = parts.core;
+    this.dir = parts.dir;
+    this.options = parts.options;
+    this.coldIo = parts.coldIo;
+    this.ring = parts.ring;
+    this.queue = parts.queue;
+    this.files = parts.files;
+    this.regions = parts.regions;
+    this.lock = parts.lock;
+    this.manifest = parts.manifest;
+    this.nextSpaceId = parts.nextSpaceId;
+    this.nextRevision = parts.nextRevision;
+    this.acknowledged = parts.nextRevision - 1n;
+    this.recovery = parts.recovery;
+    for (const space of parts.spaces) this.spacesByName.set(space.name, space);
+  }
+
+  /** @internal open-store.ts attaches the loop and its waiters once they exist. */
+  attachLoop(loop: LoopHandle, waiters: StoreWaiters): void {
+    this.loop = loop;
+    this.waiters = waiters;
+  }
+
+  // --- spaces ---
+
+  /** Creates a space, or returns the existing one if it has the same dims and bits. */
+  async createSpace(name: string, options: { readonly dims: number; readonly bits: number }): Promise<SpaceInfo> {
+    this.checkOpen();
+    const spec = parseSpaceSpec(name, options);
+    const existing = this.spacesByName.get(spec.name);
+    if (decideCreateSpace(existing, spec) === "exists" && existing !== undefined) return spaceInfoOf(existing);
+    const spaceId = this.nextSpaceId++;
+    const revision = this.nextRevision++;
+    // The definition first, in staging; the hot segment's creation after it in ring order, so a
+    // hot segment on disk always has a durable definition (store-recovery.ts relies on it).
+    this.queue.record(this.files.staging, { type: "space", revision, batchEnd: revision, spaceId, dims: spec.dims, bits: spec.bits, name: spec.name });
+    this.stagingRecords++;
+    const hot = this.files.createHot(this.queue, spaceId, 1n, this.nextRevision);
+    const space: SpaceState = {
+      spaceId, name: spec.name, dims: spec.dims, bits: spec.bits, definedAt: revision, listed: false, sealedRevision: 0n,
+      blocks: [], tail: new LiveTail(), hot: hot.stream, hotGeneration: 1n, hotFiles: [hot.name], direct: true, staged: [],
+      unsealedRecords: 0, unsealedBytes: 0, sealing: null,
+    };
+    this.spacesByName.set(space.name, space);
+    this.undrained.push({ end: 0, revision, space: null, version: null });
+    await this.acknowledgement();
+    return spaceInfoOf(space);
+  }
+
+  spaces(): SpaceInfo[] {
+    this.checkOpenSync();
+    return [...this.spacesByName.values()].sort((a, b) => a.spaceId - b.spaceId).map(spaceInfoOf);
+  }
+
+  // --- writes ---
+
+  async put(space: string, point: Point, value: Uint8Array): Promise<bigint> {
+    this.checkOpen();
+    const state = requireSpace(this.spacesByName, space);
+    const key = pointToKey(this.core, state, point);
+    const bytes = checkValue(value);
+    this.checkQueueRoom(1);
+    const revision = this.nextRevision++;
+    this.route(state, { type: "put", revision, batchEnd: revision, spaceId: state.spaceId, key, value: bytes.slice() });
+    await this.acknowledgement();
+    return revision;
+  }
+
+  async delete(space: string, point: Point): Promise<bigint> {
+    this.checkOpen();
+    const state = requireSpace(this.spacesByName, space);
+    const key = pointToKey(this.core, state, point);
+    this.checkQueueRoom(1);
+    const revision = this.nextRevision++;
+    this.route(state, { type: "delete", revision, batchEnd: revision, spaceId: state.spaceId, key });
+    await this.acknowledgement();
+    return revision;
+  }
+
+  /** Many puts and deletes, across spaces, as one atomic write with consecutive revisions. */
+  async write(batch: readonly BatchOp[]): Promise<WriteResult> {
+    this.checkOpen();
+    if (!Array.isArray(batch) || batch.length === 0) throw new InvalidArgumentError(`write takes a non-empty array of { put, point, value } and { delete, point }; got ${Array.isArray(batch) ? "[]" : String(batch)}`);
+    // Every op is checked before any revision is taken: a bad one changes nothing.
+    const checked = batch.map((op, i) => this.checkBatchOp(op, i));
+    this.checkQueueRoom(checked.length);
+    const first = this.nextRevision;
+    const last = first + BigInt(checked.length - 1);
+    this.nextRevision = last + 1n;
+    checked.forEach((op, i) => {
+      const revision = first + BigInt(i);
+      const record: StoreRecord = op.value === null
+        ? { type: "delete", revision, batchEnd: last, spaceId: op.space.spaceId, key: op.key }
+        : { type: "put", revision, batchEnd: last, spaceId: op.space.spaceId, key: op.key, value: op.value };
+      this.route(op.space, record);
+    });
+    await this.acknowledgement();
+    return { first, last };
+  }
+
+  /** Puts many points of one space as one atomic write (write() with puts only). */
+  putMany(space: string, entries: ReadonlyArray<{ readonly point: Point; readonly value: Uint8Array }>): Promise<WriteResult> {
+    if (!Array.isArray(entries)) return Promise.reject(new InvalidArgumentError(`putMany takes an array of { point, value }; got ${String(entries)}`));
+    return this.write(entries.map((entry) => ({ put: space, point: entry?.point, value: entry?.value })));
+  }
+
+  private checkBatchOp(op: BatchOp, i: number): { space: SpaceState; key: bigint; value: Uint8Array | null } {
+    if (typeof op !== "object" || op === null) throw new InvalidArgumentError(`write: op ${i} must be { put, point, value } or { delete, point }; got ${String(op)}`);
+    if ("put" in op) {
+      const space = requireSpace(this.spacesByName, op.put);
+      return { space, key: pointToKey(this.core, space, op.point, ), value: checkValue(op.value).slice() };
+    }
+    if ("delete" in op) {
+      const space = requireSpace(this.spacesByName, op.delete);
+      return { space, key: pointToKey(this.core, space, op.point), value: null };
+    }
+    throw new InvalidArgumentError(`write: op ${i} has neither put nor delete`);
+  }
+
+  /** Queues one record on its space's hot segment, or staging while the space is sealed. */
+  private route(space: SpaceState, record: StoreRecord): void {
+    assert(record.type !== "space", "a space definition is not routed");
+    if (space.direct) {
+      this.queue.record(space.hot, record);
+      this.counts.direct++;
+    } else {
+      this.queue.record(this.files.staging, record);
+      this.stagingRecords++;
+      space.staged.push(record);
+      this.counts.staged++;
+    }
+    space.unsealedRecords++;
+    space.unsealedBytes += 16 + (record.type === "put" ? record.value.byteLength : 0);
+    this.undrained.push({ end: 0, revision: record.revision, space, version: { key: record.key, revision: record.revision, value: record.type === "put" ? record.value : null } });
+    if (space.sealing === null && (space.unsealedRecords >= this.options.sealRecords || space.unsealedBytes >= this.options.sealBytes)) {
+      // Not awaited: writes never wait for a seal. Its failure fails the store (failBy).
+      void this.startSeal(space).catch((error: unknown) => this.failBy(error));
+    }
+  }
+
+  private checkQueueRoom(records: number): void {
+    if (this.undrained.length + records > QUEUED_RECORDS_MAX) {
+      throw new InvalidArgumentError(`${this.undrained.length} records already wait to be written (at most ${QUEUED_RECORDS_MAX}); wait for some writes to be acknowledged first`);
+    }
+  }
+
+  // --- acknowledgement ---
+
+  /** Resolves once everything queued so far is acknowledged (by the store's durability mode). */
+  /** @internal */ acknowledgement(): Promise<void> {
+    return this.drained().then((end) => this.acknowledgedAt(end));
+  }
+
+  /** @internal Resolves with the ring end once everything queued so far is placed in the ring. */
+  drained(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.drainWaiters.push({ resolve, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private acknowledgedAt(end: number): Promise<void> {
+    switch (this.options.durability.kind) {
+      case "sync":
+        return this.waiters.waitOffset("durable", end);
+      case "interval":
+        return this.waiters.waitOffset("written", end);
+      case "none":
+        this.publishTails(end);
+        return Promise.resolve();
+    }
+  }
+
+  /** @internal Resolves once everything queued so far is durable, whatever the mode (a seal needs it). */
+  async durableNow(): Promise<void> {
+    const end = await this.drained();
+    if (this.options.durability.kind !== "sync") this.ring.request(RingWord.syncRequests);
+    await this.waiters.waitOffset("durable", end);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
+  }
+
+  /** @internal Places what is queued; called again from check() while the ring is full. */
+  flush(): void {
+    if (this.failure !== null) return;
+    const drained = this.queue.flush();
+    this.loop?.poke();
+    if (drained === null) return;
+    for (const entry of this.undrained) {
+      entry.end = drained.end;
+      this.unacknowledged.push(entry);
+    }
+    this.undrained = [];
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const waiter of waiters) waiter.resolve(drained.end);
+  }
+
+  /** @internal StoreWaiters calls this before it settles anything: tails catch up with the watermark. */
+  onWatermarks(durable: number, written: number): void {
+    this.queue.durableMoved(durable);
+    const kind = this.options.durability.kind;
+    if (kind === "sync") this.publishTails(durable);
+    else if (kind === "interval") this.publishTails(written);
+    // A flush that found the ring full waits for the loop to write: this is that moment.
+    if (this.queue.length > 0 && !this.flushScheduled) this.scheduleFlush();
+  }
+
+  /** Publishes every acknowledged record (ring end <= `end`) into its space's tail, a turn at a time. */
+  private publishTails(end: number): void {
+    const bySpace = new Map<SpaceState, VersionRecord[]>();
+    let through = this.acknowledged;
+    for (let entry = this.unacknowledged.peek(); entry !== undefined && entry.end <= end; entry = this.unacknowledged.peek()) {
+      this.unacknowledged.shift();
+      through = entry.revision;
+      if (entry.space === null || entry.version === null) continue;
+      let list = bySpace.get(entry.space);
+      if (list === undefined) bySpace.set(entry.space, (list = []));
+      list.push(entry.version);
+    }
+    if (through === this.acknowledged) return;
+    for (const [space, records] of bySpace) space.tail.publish(records);
+    this.acknowledged = through;
+  }
+
+  // --- reads ---
+
+  /** The newest acknowledged revision: a read at it sees every acknowledged write. */
+  snapshot(): { readonly revision: bigint } {
+    this.checkOpenSync();
+    return { revision: this.acknowledged };
+  }
+
+  async get(space: string, point: Point, options: ReadOptions = {}): Promise<Uint8Array | undefined> {
+    this.checkOpen();
+    const state = requireSpace(this.spacesByName, space);
+    const key = pointToKey(this.core, state, point);
+    const revision = this.readRevision(options, "get");
+    const found = await readKey(this.readView(state), key, revision);
+    return found === undefined ? undefined : found.value.slice();
+  }
+
+  /** Every live point in the box at the read revision, one version each, in Hilbert order. */
+  query(space: string, box: { readonly min: Point; readonly max: Point }, options: QueryOptions = {}): AsyncIterableIterator<QueryResult> {
+    return this.queryAll(space, box, options);
+  }
+
+  private async *queryAll(space: string, box: unknown, options: QueryOptions): AsyncGenerator<QueryResult, void, undefined> {
+    // Checked at the first next(): a bad call rejects and yields nothing.
+    this.checkOpenSync();
+    const state = requireSpace(this.spacesByName, space);
+    const checked: CheckedBox = checkBox(state, box);
+    const revision = this.readRevision(options, "query");
+    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`query: limit must be a non-negative integer; got ${String(options.limit)}`);
+    for await (const found of queryBox(this.core, this.readView(state), checked, revision, limit)) {
+      this.checkOpenSync();
+      yield { point: keyToPoint(this.core, state, found.key), value: found.value.slice(), revision: found.revision };
+    }
+  }
+
+  private readRevision(options: ReadOptions, what: string): bigint {
+    if (typeof options !== "object" || options === null) throw new InvalidArgumentError(`${what}: options must be an object; got ${String(options)}`);
+    const revision = options.revision ?? this.acknowledged;
+    if (typeof revision !== "bigint" || revision < 0n) throw new InvalidArgumentError(`${what}: revision must be a non-negative bigint; got ${String(revision)}`);
+    if (revision > this.acknowledged) throw new InvalidArgumentError(`${what}: revision ${revision} is not acknowledged yet (the newest is ${this.acknowledged})`);
+    return revision;
+  }
+
+  /** @internal What a read of `space` sees now: blocks and tail, fixed for the read's life. */
+  readView(space: SpaceState): Parameters<typeof readKey>[0] {
+    return { spaceId: space.spaceId, dims: space.dims, bits: space.bits, blocks: space.blocks, tail: space.tail.view() };
+  }
+
+  // --- seal ---
+
+  /** Seals the space's unsealed records into blocks now (as the thresholds would). */
+  async seal(space: string): Promise<SealResult> {
+    this.checkOpen();
+    const state = requireSpace(this.spacesByName, space);
+    return this.startSeal(state);
+  }
+
+  private startSeal(space: SpaceState): Promise<SealResult> {
+    if (space.sealing !== null) {
+      // One seal per space at a time; a seal asked for during one follows it.
+      const after = space.sealing.then(() => this.startSeal(space));
+      return after;
+    }
+    const sealing = sealSpace(this, space).finally(() => {
+      space.sealing = null;
+    });
+    space.sealing = sealing;
+    return sealing;
+  }
+
+  /** @internal Revision bookkeeping for store-seal.ts. */
+  get acknowledgedRevision(): bigint {
+    return this.acknowledged;
+  }
+
+  /** @internal */
+  allSpaces(): SpaceState[] {
+    return [...this.spacesByName.values()];
+  }
+
+  /** @internal The next revision, for headers of files created now. */
+  get nextRevisionValue(): bigint {
+    return this.nextRevision;
+  }
+
+  // --- stats and close ---
+
+  stats(): StoreStats {
+    this.checkOpenSync();
+    let blocks = 0;
+    let tailRecords = 0;
+    for (const space of this.spacesByName.values()) {
+      blocks += space.blocks.length;
+      tailRecords += space.tail.recordCount;
+    }
+    return {
+      revision: this.acknowledged,
+      spaces: this.spacesByName.size,
+      records: { direct: this.counts.direct, staged: this.counts.staged, promoted: this.counts.promoted },
+      seals: this.counts.seals,
+      blocks,
+      tailRecords,
+      manifestGeneration: this.manifest.generation,
+      recovery: this.recovery,
+      durability: this.options.durability,
+      ioThread: this.options.ioThread,
+    };
+  }
+
+  /** Waits for every write to be durable, closes every file, releases the LOCK. Idempotent. */
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.state = "closing";
+    this.closing = this.closeNow().finally(() => {
+      this.state = "closed";
+    });
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
+    let error: unknown = null;
+    try {
+      for (const space of this.spacesByName.values()) if (space.sealing !== null) await space.sealing.catch(() => undefined);
+      if (this.failure === null) {
+        await this.drained();
+        this.ring.setState(RingState.CloseRequested);
+        this.loop?.poke();
+        await this.waiters.waitClosed();
+      }
+    } catch (caught) {
+      error = caught;
+    }
+    await this.loop?.terminate();
+    await this.loop?.done;
+    this.release();
+    if (error !== null && this.failure === null) throw error;
+  }
+
+  /** @internal Frees everything without any I/O: after a close, or a simulated crash. */
+  release(): void {
+    for (const space of this.spacesByName.values()) for (const block of space.blocks) block.reader.close();
+    for (const region of this.regions.splice(0)) this.core.releaseRegion(region);
+    this.ring.detach();
+    this.lock.release();
+    this.coldIo.dispose();
+  }
+
+  /** @internal The loop or a seal failed: every call from now on is refused with the cause. */
+  failBy(error: unknown): void {
+    if (this.failure !== null) return;
+    this.failure = error instanceof StoreFailedError ? error
+      : new StoreFailedError(`${this.dir}: the store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    for (const waiter of this.drainWaiters.splice(0)) waiter.reject(this.failure);
+  }
+
+  private checkOpenSync(): void {
+    if (this.state !== "open") throw new ClosedError(`${this.dir}: the store is closed`);
+    const failure = this.failure ?? this.waiters.failed;
+    if (failure !== null) throw failure instanceof StoreFailedError ? failure : new StoreFailedError(`${this.dir}: the store failed earlier and refuses further calls: ${failure.message}`, { cause: failure });
+  }
+
+  /** Inside an async method, so a refusal is a rejected promise. */
+  private checkOpen(): void {
+    this.checkOpenSync();
+  }
+}
