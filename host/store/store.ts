@@ -16,7 +16,7 @@ import { assert } from "../assert.js";
 import { type Core, type Region } from "../core/index.js";
 import { ClosedError, InvalidArgumentError, StoreFailedError } from "../errors.js";
 import { type StorageIo } from "../io/storage-io.js";
-import { type CommitRing, RingState, RingWord } from "../wal/commit-ring.js";
+import { type CommitRing, FailureKind, RingState, RingWord } from "../wal/commit-ring.js";
 import { type DirectoryLock } from "../wal/directory-lock.js";
 import { type LoopHandle } from "../wal/io-thread.js";
 import { Fifo } from "../wal/fifo.js";
@@ -521,6 +521,22 @@ export class Store {
     this.ring.detach();
     this.lock.release();
     this.coldIo.dispose();
+  }
+
+  /**
+   * @internal For the simulator: the process this store lived in died (a simulated crash).
+   * Rejects every waiter and releases its memory, with no I/O at all, so the disk stays as the
+   * crash left it (no close, no LOCK release: the next process finds the LOCK of a dead one).
+   */
+  abandonAfterCrash(error: Error): void {
+    if (this.closing !== null) return;
+    this.state = "closed";
+    this.closing = Promise.resolve();
+    this.failBy(error);
+    if (this.ring.state !== RingState.Failed && this.ring.state !== RingState.Closed) this.ring.fail(FailureKind.LoopStopped, 0);
+    this.waiters.check();
+    this.ring.detach();
+    for (const region of this.regions.splice(0)) this.core.releaseRegion(region);
   }
 
   /** @internal The loop or a seal failed: every call from now on is refused with the cause. */
