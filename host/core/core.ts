@@ -7,7 +7,7 @@ import { type Ptr } from "./pointer.js";
 import { type Region } from "./region-allocator.js";
 import { type Xxh64Exports, bindXxh64Exports, xxh64At, xxh64OfBytes } from "./xxh64.js";
 import { type FrameExports, type FrameScan, bindFrameExports, encodeFrames, encodeFramesAt, readScan, scanFrames } from "./frame.js";
-import { type HilbertExports, bindHilbertExports, hilbertKey, hilbertKeysAt, hilbertPoint } from "./hilbert.js";
+import { type HilbertExports, bindHilbertExports, hilbertKey, hilbertKeyOfNumbers, hilbertKeysAt, hilbertPoint } from "./hilbert.js";
 import { type HilbertBox, type HilbertRanges, type HilbertRangesOptions, hilbertRanges } from "./hilbert-ranges.js";
 import { type SortExports, type SortTuple, SortScratch, bindSortExports, sortTupleArray, sortTuplesAt } from "./radix-sort.js";
 import {
@@ -123,6 +123,11 @@ export class Core {
   }
 
   /** The point of a key in [0, 2^(dims*bits)), always as bigints (Number() them when bits <= 53). */
+  /** Hot path: coordinates already checked to be numbers in [0, 2^bits), bits <= 32. */
+  hilbertKeyOfNumbers(dims: number, bits: number, point: ArrayLike<number>): bigint {
+    return hilbertKeyOfNumbers(this.context, this.hilbertExports, dims, bits, point);
+  }
+
   hilbertPoint(dims: number, bits: number, key: bigint): bigint[] {
     return hilbertPoint(this.context, this.hilbertExports, dims, bits, key);
   }

@@ -51,6 +51,22 @@ export function hilbertKey(ctx: CoreContext, fns: HilbertExports, dims: number, 
 }
 
 /**
+ * The key of one point whose coordinates the caller has checked: numbers in [0, 2^bits) with
+ * bits <= 32 (the store's hot path: no bigint per coordinate). The core checks them again.
+ */
+export function hilbertKeyOfNumbers(ctx: CoreContext, fns: HilbertExports, dims: number, bits: number, point: ArrayLike<number>): bigint {
+  const region = ctx.input(dims * 8 + 8);
+  const view = ctx.dataView(region.ptr, dims * 8 + 8);
+  for (let axis = 0; axis < dims; axis++) {
+    view.setUint32(axis * 8, point[axis] as number, true);
+    view.setUint32(axis * 8 + 4, 0, true);
+  }
+  const code = fns.hilbertKeyChecked(dims, bits, region.ptr, region.ptr + dims * 8);
+  if (code !== HilbertCode.ok) throw hilbertCodeError(code, "hilbertKey");
+  return view.getBigUint64(dims * 8, true);
+}
+
+/**
  * The point of one key, as bigints (for every bits, so the type never depends on bits; use
  * Number() when bits <= 53). A key must be a bigint in [0, 2^(dims*bits)).
  */

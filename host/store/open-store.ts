@@ -79,7 +79,9 @@ export async function open(dir: string, options: StoreOptions = {}): Promise<Sto
     adoptRecovered(store, recovered);
     const config: StoreLoopConfig = { dir, durability: resolved.durability };
     const opened = store;
-    const waiters = new StoreWaiters(ring, resolved.ioThread, () => storeFailureOfRing(ring, dir), (durable, written) => opened.onWatermarks(durable, written), WAITERS_MAX);
+    const waiters = new StoreWaiters(ring, resolved.ioThread, () => storeFailureOfRing(ring, dir), (durable, written) => opened.onWatermarks(durable, written), WAITERS_MAX,
+      () => opened.awaitingAcknowledgement);
+    waiters.onFailed = (error) => opened.failBy(error);
     const onFailure = (error: Error): void => {
       opened.failBy(error);
       waiters.check();

@@ -30,7 +30,7 @@ export type SpaceShape = Pick<SpaceSpec, "dims" | "bits">;
 export type Point = ReadonlyArray<number> | ReadonlyArray<bigint>;
 
 /** What the codec needs of the core. */
-export type HilbertCore = Pick<Core, "hilbertKey" | "hilbertPoint">;
+export type HilbertCore = Pick<Core, "hilbertKey" | "hilbertPoint"> & Partial<Pick<Core, "hilbertKeyOfNumbers">>;
 
 function isPointLike(value: unknown): value is ArrayLike<unknown> {
   if (Array.isArray(value)) return true;
@@ -55,8 +55,20 @@ export function checkPointOf(space: SpaceShape, point: unknown, what = "point"):
 
 /** The Hilbert key of a point of the space (every rule above is checked first). */
 export function pointToKey(core: HilbertCore, space: SpaceShape, point: unknown): bigint {
+  // The common case without a bigint per coordinate: an array of in-range integer numbers.
+  if (core.hilbertKeyOfNumbers !== undefined && space.bits <= 32 && Array.isArray(point) && point.length === space.dims && numbersInRange(point, 2 ** space.bits)) {
+    return core.hilbertKeyOfNumbers(space.dims, space.bits, point as number[]);
+  }
   const coordinates = checkPointOf(space, point);
   return core.hilbertKey(space.dims, space.bits, coordinates);
+}
+
+function numbersInRange(point: readonly unknown[], limit: number): boolean {
+  for (let axis = 0; axis < point.length; axis++) {
+    const c = point[axis];
+    if (typeof c !== "number" || !Number.isInteger(c) || c < 0 || c >= limit) return false;
+  }
+  return true;
 }
 
 /** Checked coordinates in the space's style: numbers when bits <= 53, else bigints. */

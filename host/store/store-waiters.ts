@@ -32,6 +32,8 @@ export class StoreWaiters {
     /** Called from every check() before waiters settle: the store publishes its tails here. */
     private readonly onCheck: (durable: number, written: number) => void,
     private readonly waitersMax: number,
+    /** Whether the owner has waits of its own (acknowledgements) that need the watch kept. */
+    private readonly externalWaits: () => boolean = () => false,
   ) {}
 
   get size(): number {
@@ -65,9 +67,17 @@ export class StoreWaiters {
     });
   }
 
+  /** Called once, when the loop's failure is first seen: the owner fails its own waits. */
+  onFailed: (error: Error) => void = () => undefined;
+
   /** The failure the loop recorded, once it has (null while it runs). */
   get failed(): Error | null {
     return this.failure;
+  }
+
+  /** Makes sure a watcher runs while anything waits (cheap when one does). */
+  arm(): void {
+    if (!this.watching || this.failure !== null) this.check();
   }
 
   /** Called whenever a watermark may have moved. */
@@ -77,6 +87,7 @@ export class StoreWaiters {
     const seen = Atomics.load(this.ring.i32, RingWord.wakeWriters);
     if (this.ring.state === RingState.Failed) {
       this.failure = this.failureOf();
+      this.onFailed(this.failure);
       return this.rejectEverything(this.failure);
     }
     const durable = Number(this.ring.durable);
@@ -104,7 +115,7 @@ export class StoreWaiters {
   }
 
   private watch(seen: number): void {
-    if (this.watching || (this.size === 0 && this.closed.length === 0)) return;
+    if (this.watching || (this.size === 0 && this.closed.length === 0 && !this.externalWaits())) return;
     this.watching = true;
     const result = Atomics.waitAsync(this.ring.i32, RingWord.wakeWriters, seen);
     const again = (): void => {

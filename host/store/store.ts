@@ -98,13 +98,20 @@ export interface StoreParts {
   readonly recovery: RecoveryReport;
 }
 
-/** A record acknowledged once the watermark passes `end`; then it joins its space's tail. */
+/**
+ * A revision acknowledged once the watermark passes `end` (set when its flush drains the queue);
+ * then its record joins its space's tail and its call, if it is the last of one, resolves.
+ */
 interface TailEntry {
   end: number;
   readonly revision: bigint;
   readonly space: SpaceState | null;
   readonly version: VersionRecord | null;
+  settle: { readonly resolve: (value: unknown) => void; readonly reject: (error: Error) => void; readonly value: unknown } | null;
 }
+
+/** A flush starts at once when this many records are queued, so the loop starts on them while more arrive. */
+export const EAGER_FLUSH_RECORDS = 32;
 
 /** Queued records at most (about 256 MiB of small records), past which writes are refused. */
 export const QUEUED_RECORDS_MAX = 1 << 21;
@@ -133,7 +140,7 @@ export class Store {
   /** Tail entries queued and not yet drained (no ring end yet), then drained and not yet acknowledged. */
   private undrained: TailEntry[] = [];
   private readonly unacknowledged = new Fifo<TailEntry>();
-  /** Calls waiting for the queue to drain, with the revision they resolve to. */
+  /** Internal waits (seal, close) for the queue to drain, with the ring end it drained at. */
   private drainWaiters: Array<{ resolve: (end: number) => void; reject: (error: Error) => void }> = [];
   private flushScheduled = false;
   private loop: LoopHandle | null = null;
@@ -187,9 +194,9 @@ export class Store {
       unsealedRecords: 0, unsealedBytes: 0, sealing: null,
     };
     this.spacesByName.set(space.name, space);
-    this.undrained.push({ end: 0, revision, space: null, version: null });
-    await this.acknowledgement();
-    return spaceInfoOf(space);
+    const entry: TailEntry = { end: 0, revision, space: null, version: null, settle: null };
+    this.undrained.push(entry);
+    return this.acknowledge(entry, spaceInfoOf(space));
   }
 
   spaces(): SpaceInfo[] {
@@ -199,27 +206,34 @@ export class Store {
 
   // --- writes ---
 
-  async put(space: string, point: Point, value: Uint8Array): Promise<bigint> {
-    this.checkOpen();
-    const state = requireSpace(this.spacesByName, space);
-    const key = pointToKey(this.core, state, point);
-    const bytes = checkValue(value);
-    this.checkQueueRoom(1);
-    const revision = this.nextRevision++;
-    this.route(state, { type: "put", revision, batchEnd: revision, spaceId: state.spaceId, key, value: bytes.slice() });
-    await this.acknowledgement();
-    return revision;
+  /** Resolves with the put's revision once it is acknowledged (per the durability mode). */
+  put(space: string, point: Point, value: Uint8Array): Promise<bigint> {
+    // Not async: the hot path makes one promise per call. Refusals are rejections all the same.
+    try {
+      this.checkOpenSync();
+      const state = requireSpace(this.spacesByName, space);
+      const key = pointToKey(this.core, state, point);
+      const bytes = checkValue(value);
+      this.checkQueueRoom(1);
+      const revision = this.nextRevision++;
+      return this.acknowledge(this.route(state, { type: "put", revision, batchEnd: revision, spaceId: state.spaceId, key, value: bytes.slice() }), revision);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  async delete(space: string, point: Point): Promise<bigint> {
-    this.checkOpen();
-    const state = requireSpace(this.spacesByName, space);
-    const key = pointToKey(this.core, state, point);
-    this.checkQueueRoom(1);
-    const revision = this.nextRevision++;
-    this.route(state, { type: "delete", revision, batchEnd: revision, spaceId: state.spaceId, key });
-    await this.acknowledgement();
-    return revision;
+  /** Resolves with the delete's revision; a delete of an absent point is a tombstone all the same. */
+  delete(space: string, point: Point): Promise<bigint> {
+    try {
+      this.checkOpenSync();
+      const state = requireSpace(this.spacesByName, space);
+      const key = pointToKey(this.core, state, point);
+      this.checkQueueRoom(1);
+      const revision = this.nextRevision++;
+      return this.acknowledge(this.route(state, { type: "delete", revision, batchEnd: revision, spaceId: state.spaceId, key }), revision);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Many puts and deletes, across spaces, as one atomic write with consecutive revisions. */
@@ -232,15 +246,17 @@ export class Store {
     const first = this.nextRevision;
     const last = first + BigInt(checked.length - 1);
     this.nextRevision = last + 1n;
+    let entry: TailEntry | null = null;
     checked.forEach((op, i) => {
       const revision = first + BigInt(i);
       const record: StoreRecord = op.value === null
         ? { type: "delete", revision, batchEnd: last, spaceId: op.space.spaceId, key: op.key }
         : { type: "put", revision, batchEnd: last, spaceId: op.space.spaceId, key: op.key, value: op.value };
-      this.route(op.space, record);
+      entry = this.route(op.space, record);
     });
-    await this.acknowledgement();
-    return { first, last };
+    assert(entry !== null, "a batch has a last record");
+    const result: WriteResult = { first, last };
+    return this.acknowledge(entry, result);
   }
 
   /** Puts many points of one space as one atomic write (write() with puts only). */
@@ -263,7 +279,7 @@ export class Store {
   }
 
   /** Queues one record on its space's hot segment, or staging while the space is sealed. */
-  private route(space: SpaceState, record: StoreRecord): void {
+  private route(space: SpaceState, record: StoreRecord): TailEntry {
     assert(record.type !== "space", "a space definition is not routed");
     if (space.direct) {
       this.queue.record(space.hot, record);
@@ -276,11 +292,13 @@ export class Store {
     }
     space.unsealedRecords++;
     space.unsealedBytes += 16 + (record.type === "put" ? record.value.byteLength : 0);
-    this.undrained.push({ end: 0, revision: record.revision, space, version: { key: record.key, revision: record.revision, value: record.type === "put" ? record.value : null } });
+    const entry: TailEntry = { end: 0, revision: record.revision, space, version: { key: record.key, revision: record.revision, value: record.type === "put" ? record.value : null }, settle: null };
+    this.undrained.push(entry);
     if (space.sealing === null && (space.unsealedRecords >= this.options.sealRecords || space.unsealedBytes >= this.options.sealBytes)) {
       // Not awaited: writes never wait for a seal. Its failure fails the store (failBy).
       void this.startSeal(space).catch((error: unknown) => this.failBy(error));
     }
+    return entry;
   }
 
   private checkQueueRoom(records: number): void {
@@ -291,9 +309,18 @@ export class Store {
 
   // --- acknowledgement ---
 
-  /** Resolves once everything queued so far is acknowledged (by the store's durability mode). */
-  /** @internal */ acknowledgement(): Promise<void> {
-    return this.drained().then((end) => this.acknowledgedAt(end));
+  /**
+   * Resolves once `entry` (the last revision of a call) is acknowledged by the store's durability
+   * mode: one promise per call, settled by publishTails. Flushes at once when enough is queued.
+   */
+  private acknowledge<T>(entry: TailEntry, value: T): Promise<T> {
+    const acknowledged = new Promise<T>((resolve, reject) => {
+      entry.settle = { resolve: resolve as (value: unknown) => void, reject, value };
+    });
+    if (this.queue.length >= EAGER_FLUSH_RECORDS) this.flush();
+    else this.scheduleFlush();
+    if (this.waiters !== undefined && this.options.durability.kind !== "none") this.waiters.arm();
+    return acknowledged;
   }
 
   /** @internal Resolves with the ring end once everything queued so far is placed in the ring. */
@@ -302,18 +329,6 @@ export class Store {
       this.drainWaiters.push({ resolve, reject });
       this.scheduleFlush();
     });
-  }
-
-  private acknowledgedAt(end: number): Promise<void> {
-    switch (this.options.durability.kind) {
-      case "sync":
-        return this.waiters.waitOffset("durable", end);
-      case "interval":
-        return this.waiters.waitOffset("written", end);
-      case "none":
-        this.publishTails(end);
-        return Promise.resolve();
-    }
   }
 
   /** @internal Resolves once everything queued so far is durable, whatever the mode (a seal needs it). */
@@ -343,6 +358,8 @@ export class Store {
       this.unacknowledged.push(entry);
     }
     this.undrained = [];
+    // "none" acknowledges a write once it is handed to the loop.
+    if (this.options.durability.kind === "none") this.publishTails(drained.end);
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const waiter of waiters) waiter.resolve(drained.end);
@@ -358,13 +375,18 @@ export class Store {
     if (this.queue.length > 0 && !this.flushScheduled) this.scheduleFlush();
   }
 
-  /** Publishes every acknowledged record (ring end <= `end`) into its space's tail, a turn at a time. */
+  /**
+   * Publishes every acknowledged record (ring end <= `end`) into its space's tail, a turn at a
+   * time, then settles their calls: a call's continuation runs after every tail has the turn.
+   */
   private publishTails(end: number): void {
     const bySpace = new Map<SpaceState, VersionRecord[]>();
     let through = this.acknowledged;
+    const settled: Array<NonNullable<TailEntry["settle"]>> = [];
     for (let entry = this.unacknowledged.peek(); entry !== undefined && entry.end <= end; entry = this.unacknowledged.peek()) {
       this.unacknowledged.shift();
       through = entry.revision;
+      if (entry.settle !== null) settled.push(entry.settle);
       if (entry.space === null || entry.version === null) continue;
       let list = bySpace.get(entry.space);
       if (list === undefined) bySpace.set(entry.space, (list = []));
@@ -373,6 +395,12 @@ export class Store {
     if (through === this.acknowledged) return;
     for (const [space, records] of bySpace) space.tail.publish(records);
     this.acknowledged = through;
+    for (const settle of settled) settle.resolve(settle.value);
+  }
+
+  /** @internal Calls wait for acknowledgement (StoreWaiters keeps watching the ring while they do). */
+  get awaitingAcknowledgement(): boolean {
+    return this.unacknowledged.size > 0 || this.undrained.length > 0;
   }
 
   // --- reads ---
@@ -542,9 +570,14 @@ export class Store {
   /** @internal The loop or a seal failed: every call from now on is refused with the cause. */
   failBy(error: unknown): void {
     if (this.failure !== null) return;
-    this.failure = error instanceof StoreFailedError ? error
-      : new StoreFailedError(`${this.dir}: the store failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    // The first failure as it is (a DiskFullError stays one for the writes it failed); later
+    // calls get a StoreFailedError with it as the cause (checkOpenSync).
+    this.failure = error instanceof Error ? error
+      : new StoreFailedError(`${this.dir}: the store failed: ${String(error)}`, { cause: error });
     for (const waiter of this.drainWaiters.splice(0)) waiter.reject(this.failure);
+    const failure = this.failure;
+    for (const entry of this.undrained.splice(0)) entry.settle?.reject(failure);
+    for (const entry of this.unacknowledged.drain()) entry.settle?.reject(failure);
   }
 
   private checkOpenSync(): void {
