@@ -21,7 +21,7 @@ import { type BlockReader, openBlock } from "./block-reader.js";
 import { type HistoryFile, isHistoryProblem, planHistory } from "./history-prefix.js";
 import { type Manifest, type ManifestBlock, MANIFEST_FILE_NAME, MANIFEST_TEMP_NAME, decodeManifest, isManifestProblem } from "./manifest-format.js";
 import { type ScannedStoreRecord, type StoreFileScan, scanStoreFile } from "./store-file-scan.js";
-import { type StoreFileIdentity, parseStoreFileName } from "./store-files.js";
+import { type StoreFileIdentity, isMisnamedStoreFile, parseStoreFileName } from "./store-files.js";
 import { type StoreRecord } from "./store-record.js";
 import { type VersionRecord } from "./version-record.js";
 
@@ -120,6 +120,15 @@ function readManifest(core: Core, io: StorageIo, dir: string): Manifest {
   return decoded;
 }
 
+function syncWhole(io: StorageIo, path: string): void {
+  const file = io.openFile(path, { create: false });
+  try {
+    io.syncFile(file);
+  } finally {
+    io.closeFile(file);
+  }
+}
+
 /** Cuts `name` to `size` and syncs it (io.truncate syncs). */
 function cut(io: StorageIo, path: string, size: number): void {
   const file = io.openFile(path, { create: false });
@@ -149,6 +158,8 @@ export function recoverStore(core: Core, io: StorageIo, dir: string): StoreRecov
 
   const scanned: ScannedFile[] = [];
   for (const name of names) {
+    // A file renamed by hand: skipping it could drop its records unnoticed.
+    if (isMisnamedStoreFile(name)) throw new CorruptionError(`corrupt store: ${dir}/${name} looks like a store file but is not named as one (FORMAT.md "Hot segments and staging")`, `${dir}/${name}`, 0, "name");
     const identity = parseStoreFileName(name);
     if (identity === undefined) continue;
     const scan = scanStoreFile(core, `${dir}/${name}`, readWhole(io, `${dir}/${name}`), identity);
@@ -174,7 +185,11 @@ export function recoverStore(core: Core, io: StorageIo, dir: string): StoreRecov
     const size = historyCut === null ? file.scan.dataEnd : Math.min(historyCut, file.scan.dataEnd);
     if (file.scan.tail.kind === "torn") tornTails.push({ file: file.name, offset: file.scan.tail.at, bytes: file.scan.tail.bytes });
     const fileSize = file.scan.tail.at + file.scan.tail.bytes;
+    // Cut (io.truncate syncs), or synced as it is: a killed process may have left its last turn
+    // in the page cache only, and what this open reads must be durable before it acknowledges
+    // anything after it (FORMAT.md "Store directory and recovery", step 4).
     if (size < fileSize) cut(io, `${dir}/${file.name}`, size);
+    else syncWhole(io, `${dir}/${file.name}`);
     kept.set(file.name, { records: file.scan.records.filter((r) => r.end <= size), size });
   });
 
