@@ -128,9 +128,18 @@ export function openBlock(core: Core, io: StorageIo, dir: string, blockId: bigin
   }
 }
 
+/** Decoded chunks a reader keeps (at most 4 x 64 KiB of records per block). */
+export const RECENT_CHUNKS_MAX = 4;
+
 /** An open, verified block: its index in memory, its chunks read on demand. */
 export class BlockReader {
   private closed = false;
+  /**
+   * The last chunks read, verified and decoded, newest last. A query's key ranges are many and
+   * close together (a box is up to QUERY_RANGES_MAX ranges), so neighbouring ranges land in one
+   * chunk again and again; a block never changes, so a chunk verified once stays good.
+   */
+  private readonly recent: Array<{ readonly chunkIndex: number; readonly records: BlockRecord[] }> = [];
 
   /** Made by openBlock, which has verified `index`. */
   constructor(private readonly core: Core, private readonly io: StorageIo, private readonly file: IoFile,
@@ -167,16 +176,26 @@ export class BlockReader {
    */
   private chunkRecords(chunk: ChunkRef, previous: BlockRecord | undefined): BlockRecord[] {
     if (this.closed) throw new ClosedError(`the block reader of ${this.path} is closed`);
-    const bytes = new Uint8Array(chunk.length);
-    readExactly(this.io, this.file, this.path, bytes, chunk.offset);
-    const records = decodeChunk(this.core, this.index, chunk, bytes);
-    if (isBlockProblem(records)) throw problemError(this.path, records, `chunk ${chunk.chunkIndex} at offset ${chunk.offset} does not verify`);
+    const cached = this.recent.find((c) => c.chunkIndex === chunk.chunkIndex);
+    const records = cached?.records ?? this.readChunk(chunk);
+    if (cached === undefined) {
+      this.recent.push({ chunkIndex: chunk.chunkIndex, records });
+      if (this.recent.length > RECENT_CHUNKS_MAX) this.recent.shift();
+    }
     const first = records[0];
     assert(first !== undefined, "a verified chunk holds at least one record");
     if (previous !== undefined) {
       const ascending = previous.key < first.key || (previous.key === first.key && previous.revision < first.revision);
       if (!ascending) throw corruption(this.path, chunk.offset, "chunkOrder", `chunk ${chunk.chunkIndex} does not follow the chunk before it in (key, revision) order`);
     }
+    return records;
+  }
+
+  private readChunk(chunk: ChunkRef): BlockRecord[] {
+    const bytes = new Uint8Array(chunk.length);
+    readExactly(this.io, this.file, this.path, bytes, chunk.offset);
+    const records = decodeChunk(this.core, this.index, chunk, bytes);
+    if (isBlockProblem(records)) throw problemError(this.path, records, `chunk ${chunk.chunkIndex} at offset ${chunk.offset} does not verify`);
     return records;
   }
 }
