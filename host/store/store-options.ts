@@ -11,7 +11,10 @@ import { PUT_FIXED_SIZE, PUT_VALUE_SIZE_MAX } from "./store-record.js";
 export interface StoreOptions {
   /** "sync" (default), { intervalMs }, or "none": as the log's (host/wal/durability.ts). */
   readonly durability?: DurabilityOption;
-  /** A space is sealed once this many records were written to it since its last seal. Default 1 Mi. */
+  /**
+   * A space is sealed once this many records were written to it since its last seal. Default
+   * 256 Ki: it bounds the live tail (memory, and its largest merge: tail-runs.ts) and recovery's replay.
+   */
   readonly sealRecords?: number;
   /** ... or once their keys and values pass this many bytes. Default 64 MiB. */
   readonly sealBytes?: number;
@@ -78,7 +81,7 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
   if (options.storage !== undefined && ioThread === true) throw new InvalidArgumentError("storage runs the I/O loop in-process: it cannot be combined with ioThread: true");
   return {
     durability: parseDurability(options.durability),
-    sealRecords: integerIn("sealRecords", options.sealRecords, 1 << 20, 1, 1 << 22),
+    sealRecords: integerIn("sealRecords", options.sealRecords, 1 << 18, 1, 1 << 22),
     sealBytes: integerIn("sealBytes", options.sealBytes, 64 * MIB, 1024, 1024 * MIB),
     ioThread: options.storage === undefined && ioThread !== false,
     io: options.io ?? "threadpool",
