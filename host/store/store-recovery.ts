@@ -139,21 +139,21 @@ function cut(io: StorageIo, path: string, size: number): void {
   }
 }
 
-/** Recovers the store in `dir` (its LOCK taken, its identity checked). Cuts and removals are durable on return. */
+/**
+ * Recovers the store in `dir` (its LOCK taken, its identity checked). Everything is read and
+ * checked first; only then are files removed, cut and synced, so a store found corrupt is left
+ * exactly as it was. Cuts and removals are durable on return.
+ */
 export function recoverStore(core: Core, io: StorageIo, dir: string): StoreRecovery {
-  const removed: string[] = [];
-  const remove = (name: string): void => {
-    io.removeFile(`${dir}/${name}`);
-    removed.push(name);
-  };
+  const toRemove: string[] = [];
   const names = io.listDirectory(dir).sort();
-  if (names.includes(MANIFEST_TEMP_NAME)) remove(MANIFEST_TEMP_NAME);
+  if (names.includes(MANIFEST_TEMP_NAME)) toRemove.push(MANIFEST_TEMP_NAME);
   const manifest = readManifest(core, io, dir);
 
   const listedBlocks = new Set(manifest.blocks.map((b) => b.blockId));
   for (const name of names) {
     const blockId = blockIdOfName(name);
-    if (blockId !== undefined && !listedBlocks.has(blockId)) remove(name);
+    if (blockId !== undefined && !listedBlocks.has(blockId)) toRemove.push(name);
   }
 
   const scanned: ScannedFile[] = [];
@@ -163,10 +163,9 @@ export function recoverStore(core: Core, io: StorageIo, dir: string): StoreRecov
     const identity = parseStoreFileName(name);
     if (identity === undefined) continue;
     const scan = scanStoreFile(core, `${dir}/${name}`, readWhole(io, `${dir}/${name}`), identity);
-    if (scan.header !== "valid") remove(name);
+    if (scan.header !== "valid") toRemove.push(name);
     else scanned.push({ name, identity, scan });
   }
-  if (removed.length > 0) io.syncDirectory(dir);
 
   const historyFiles: HistoryFile[] = scanned.map((file) => ({
     fileId: file.name,
@@ -177,23 +176,34 @@ export function recoverStore(core: Core, io: StorageIo, dir: string): StoreRecov
     const path = `${dir}/${plan.fileId}`;
     throw new CorruptionError(`corrupt store file: ${path} at offset ${plan.offset}: revision ${plan.revision} breaks the history's ${plan.reason} rule (${plan.row.why})`, path, plan.offset, plan.reason);
   }
+  if (plan.firstMissing !== null) checkMissingNotProven(dir, scanned, plan.firstMissing);
 
   const tornTails: Array<{ file: string; offset: number; bytes: number }> = [];
   const kept = new Map<string, { records: ScannedStoreRecord[]; size: number }>();
+  const sizes: Array<{ name: string; size: number; fileSize: number }> = [];
   scanned.forEach((file, i) => {
     const historyCut = plan.files[i]?.cutAt ?? null;
     const size = historyCut === null ? file.scan.dataEnd : Math.min(historyCut, file.scan.dataEnd);
     if (file.scan.tail.kind === "torn") tornTails.push({ file: file.name, offset: file.scan.tail.at, bytes: file.scan.tail.bytes });
-    const fileSize = file.scan.tail.at + file.scan.tail.bytes;
-    // Cut (io.truncate syncs), or synced as it is: a killed process may have left its last turn
-    // in the page cache only, and what this open reads must be durable before it acknowledges
-    // anything after it (FORMAT.md "Store directory and recovery", step 4).
-    if (size < fileSize) cut(io, `${dir}/${file.name}`, size);
-    else syncWhole(io, `${dir}/${file.name}`);
+    sizes.push({ name: file.name, size, fileSize: file.scan.tail.at + file.scan.tail.bytes });
     kept.set(file.name, { records: file.scan.records.filter((r) => r.end <= size), size });
   });
 
   const spaces = spacesOf(core, io, dir, manifest, scanned, kept);
+  try {
+    for (const name of toRemove) io.removeFile(`${dir}/${name}`);
+    if (toRemove.length > 0) io.syncDirectory(dir);
+    // Cut (io.truncate syncs), or synced as it is: a killed process may have left its last turn
+    // in the page cache only, and what this open reads must be durable before it acknowledges
+    // anything after it (FORMAT.md "Store directory and recovery", step 4).
+    for (const { name, size, fileSize } of sizes) {
+      if (size < fileSize) cut(io, `${dir}/${name}`, size);
+      else syncWhole(io, `${dir}/${name}`);
+    }
+  } catch (error) {
+    for (const space of spaces) for (const block of space.blocks) block.reader.close();
+    throw error;
+  }
   let nextSpaceId = manifest.nextSpaceId;
   for (const space of spaces) if (space.spaceId >= nextSpaceId) nextSpaceId = space.spaceId + 1;
   const staging = scanned.filter((f) => f.identity.kind === "staging");
@@ -208,9 +218,39 @@ export function recoverStore(core: Core, io: StorageIo, dir: string): StoreRecov
       tailRecords: spaces.reduce((n, s) => n + s.records.length, 0),
       tornTails,
       historyCut: plan.revisionsCut === 0 ? null : { firstMissing: plan.firstMissing, revisionsCut: plan.revisionsCut, recordsCut: plan.recordsCut },
-      removed,
+      removed: toRemove,
     },
   };
+}
+
+/**
+ * A missing revision is a torn turn only if nothing proves it durable. A file's sync mark states
+ * a durable end its writer learned from a completed turn: every file of that turn was synced, and
+ * so was every revision placed before it (acknowledgements follow revision order). So a missing
+ * revision at or below the highest revision below some file's proven end was durable: the bytes
+ * that held it are damaged (the torn tail that took it is corruption), and cutting would drop
+ * acknowledged writes after it.
+ */
+function checkMissingNotProven(dir: string, scanned: readonly ScannedFile[], firstMissing: bigint): void {
+  let proven = 0n;
+  let prover: ScannedFile | null = null;
+  for (const file of scanned) {
+    for (const { record, end } of file.scan.records) {
+      if (end <= file.scan.durableProven && record.revision > proven) {
+        proven = record.revision;
+        prover = file;
+      }
+    }
+  }
+  if (firstMissing > proven || prover === null) return;
+  const torn = scanned.find((f) => f.scan.tail.kind === "torn");
+  const file = torn ?? prover;
+  const offset = torn === undefined ? 0 : torn.scan.tail.at;
+  const path = `${dir}/${file.name}`;
+  throw new CorruptionError(
+    `corrupt store file: ${path} at offset ${offset}: revision ${firstMissing} is missing, but a sync mark in ${dir}/${prover.name} proves revision ${proven} durable` +
+    (torn === undefined ? " (a store file is missing or cut short)" : " (the bytes that held it are damaged, not a torn write)"),
+    path, offset, "durableGap");
 }
 
 interface SpaceDefinition {
@@ -223,7 +263,7 @@ interface SpaceDefinition {
   readonly sealedRevision: bigint;
 }
 
-function definitionsOf(manifest: Manifest, scanned: readonly ScannedFile[], kept: ReadonlyMap<string, { records: ScannedStoreRecord[] }>): Map<number, SpaceDefinition> {
+function definitionsOf(dir: string, manifest: Manifest, scanned: readonly ScannedFile[], kept: ReadonlyMap<string, { records: ScannedStoreRecord[] }>): Map<number, SpaceDefinition> {
   const byId = new Map<number, SpaceDefinition>();
   for (const space of manifest.spaces) byId.set(space.spaceId, { ...space, listed: true, definedAt: 0n });
   for (const file of scanned) {
@@ -232,7 +272,7 @@ function definitionsOf(manifest: Manifest, scanned: readonly ScannedFile[], kept
       const known = byId.get(record.spaceId);
       if (known !== undefined) {
         if (known.name !== record.name || known.dims !== record.dims || known.bits !== record.bits) {
-          throw new CorruptionError(`corrupt store file: ${file.name} at offset ${offset}: space ${record.spaceId} is defined twice, differently`, file.name, offset, "space");
+          throw new CorruptionError(`corrupt store file: ${`${dir}/${file.name}`} at offset ${offset}: space ${record.spaceId} is defined twice, differently`, `${dir}/${file.name}`, offset, "space");
         }
         continue;
       }
@@ -253,10 +293,35 @@ const dirOfNothing = "(store)";
 
 function spacesOf(core: Core, io: StorageIo, dir: string, manifest: Manifest, scanned: readonly ScannedFile[],
   kept: ReadonlyMap<string, { records: ScannedStoreRecord[]; size: number }>): RecoveredSpace[] {
-  const definitions = definitionsOf(manifest, scanned, kept);
+  const definitions = definitionsOf(dir, manifest, scanned, kept);
+  for (const file of scanned) {
+    if (file.identity.kind === "hot" && !definitions.has(file.identity.spaceId)) {
+      // S2: the definition was durable before this file was created. A staging file with a torn
+      // or cut tail lost it: that tail is damage, and the staging file is what to name.
+      const staging = scanned.find((f) => f.identity.kind === "staging" && (f.scan.tail.kind === "torn" || (kept.get(f.name)?.size ?? 0) < f.scan.dataEnd));
+      if (staging !== undefined) {
+        const offset = staging.scan.tail.kind === "torn" ? staging.scan.tail.at : kept.get(staging.name)?.size ?? 0;
+        throw new CorruptionError(`corrupt store file: ${dir}/${staging.name} at offset ${offset}: the definition of space ${file.identity.spaceId} is lost there, but its hot segment ${file.name} exists (it was created only after the definition was durable)`, `${dir}/${staging.name}`, offset, "definition");
+      }
+      throw new CorruptionError(`corrupt store file: ${dir}/${file.name}: a hot segment of space ${file.identity.spaceId}, which no definition names`, `${dir}/${file.name}`, 0, "space");
+    }
+  }
   const out: RecoveredSpace[] = [];
+  const opened: RecoveredBlock[] = [];
+  const openAll = (entries: readonly ManifestBlock[]): RecoveredBlock[] => {
+    try {
+      return entries.map((entry) => {
+        const block = { entry, reader: openBlock(core, io, dir, entry.blockId, entry) };
+        opened.push(block);
+        return block;
+      });
+    } catch (error) {
+      for (const block of opened) block.reader.close();
+      throw error;
+    }
+  };
   for (const space of [...definitions.values()].sort((a, b) => a.spaceId - b.spaceId)) {
-    const blocks = manifest.blocks.filter((b) => b.spaceId === space.spaceId).map((entry) => ({ entry, reader: openBlock(core, io, dir, entry.blockId, entry) }));
+    const blocks = openAll(manifest.blocks.filter((b) => b.spaceId === space.spaceId));
     const hotFiles = scanned.filter((f) => f.identity.kind === "hot" && f.identity.spaceId === space.spaceId)
       .sort((a, b) => (a.identity.generation < b.identity.generation ? -1 : 1));
     const inHot = new Set<bigint>();
@@ -272,7 +337,7 @@ function spacesOf(core: Core, io: StorageIo, dir: string, manifest: Manifest, sc
     for (const file of scanned.filter((f) => f.identity.kind === "staging")) {
       for (const { record } of kept.get(file.name)?.records ?? []) {
         if (record.type === "space" || record.spaceId !== space.spaceId || record.revision <= space.sealedRevision) continue;
-        if (!definitions.has(record.spaceId)) throw new CorruptionError(`corrupt store file: ${file.name}: a record of space ${record.spaceId}, which no definition names`, file.name, 0, "space");
+        if (!definitions.has(record.spaceId)) throw new CorruptionError(`corrupt store file: ${dir}/${file.name}: a record of space ${record.spaceId}, which no definition names`, `${dir}/${file.name}`, 0, "space");
         if (records.has(record.revision)) continue;
         records.set(record.revision, versionOf(record));
         if (!inHot.has(record.revision)) stagedOnly.push(record);
@@ -288,11 +353,6 @@ function spacesOf(core: Core, io: StorageIo, dir: string, manifest: Manifest, sc
       olderHot: hotFiles.slice(0, -1).map((f) => f.name),
       generationMax: newest?.identity.generation ?? 0n,
     });
-  }
-  for (const file of scanned) {
-    if (file.identity.kind === "hot" && !definitions.has(file.identity.spaceId)) {
-      throw new CorruptionError(`corrupt store file: ${dir}/${file.name}: a hot segment of space ${file.identity.spaceId}, which no definition names`, `${dir}/${file.name}`, 0, "space");
-    }
   }
   return out;
 }

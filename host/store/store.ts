@@ -113,6 +113,9 @@ interface TailEntry {
 /** A flush starts at once when this many records are queued, so the loop starts on them while more arrive. */
 export const EAGER_FLUSH_RECORDS = 32;
 
+const READ_OPTION_KEYS: readonly string[] = ["revision"];
+const QUERY_OPTION_KEYS: readonly string[] = ["revision", "limit"];
+
 /** Queued records at most (about 256 MiB of small records), past which writes are refused. */
 export const QUEUED_RECORDS_MAX = 1 << 21;
 
@@ -261,7 +264,7 @@ export class Store {
 
   /** Puts many points of one space as one atomic write (write() with puts only). */
   putMany(space: string, entries: ReadonlyArray<{ readonly point: Point; readonly value: Uint8Array }>): Promise<WriteResult> {
-    if (!Array.isArray(entries)) return Promise.reject(new InvalidArgumentError(`putMany takes an array of { point, value }; got ${String(entries)}`));
+    if (!Array.isArray(entries) || entries.length === 0) return Promise.reject(new InvalidArgumentError(`putMany takes a non-empty array of { point, value }; got ${Array.isArray(entries) ? "[]" : String(entries)}`));
     return this.write(entries.map((entry) => ({ put: space, point: entry?.point, value: entry?.value })));
   }
 
@@ -430,8 +433,8 @@ export class Store {
     this.checkOpenSync();
     const state = requireSpace(this.spacesByName, space);
     const checked: CheckedBox = checkBox(state, box);
-    const revision = this.readRevision(options, "query");
-    const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
+    const revision = this.readRevision(options, "query", QUERY_OPTION_KEYS);
+    const limit = options.limit === undefined ? Number.MAX_SAFE_INTEGER : options.limit;
     if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`query: limit must be a non-negative integer; got ${String(options.limit)}`);
     for await (const found of queryBox(this.core, this.readView(state), checked, revision, limit)) {
       this.checkOpenSync();
@@ -439,9 +442,12 @@ export class Store {
     }
   }
 
-  private readRevision(options: ReadOptions, what: string): bigint {
-    if (typeof options !== "object" || options === null) throw new InvalidArgumentError(`${what}: options must be an object; got ${String(options)}`);
-    const revision = options.revision ?? this.acknowledged;
+  private readRevision(options: ReadOptions, what: string, keys: readonly string[] = READ_OPTION_KEYS): bigint {
+    if (typeof options !== "object" || options === null || Array.isArray(options)) throw new InvalidArgumentError(`${what}: options must be an object; got ${String(options)}`);
+    const unknown = Object.keys(options).filter((key) => !keys.includes(key));
+    if (unknown.length > 0) throw new InvalidArgumentError(`${what}: unknown option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; the options are ${keys.join(", ")}`);
+    // Absent means the newest; null is a mistake, not "absent".
+    const revision = options.revision === undefined ? this.acknowledged : options.revision;
     if (typeof revision !== "bigint" || revision < 0n) throw new InvalidArgumentError(`${what}: revision must be a non-negative bigint; got ${String(revision)}`);
     if (revision > this.acknowledged) throw new InvalidArgumentError(`${what}: revision ${revision} is not acknowledged yet (the newest is ${this.acknowledged})`);
     return revision;

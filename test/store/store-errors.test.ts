@@ -472,7 +472,7 @@ describe("store: errors", function () {
       await rejects(() => store.write(batch as never), InvalidArgumentError, "SPACELOG_INVALID_ARGUMENT", /write takes a non-empty array/);
     }
     for (const entries of [null, undefined, {}, "x"]) {
-      await rejects(() => store.putMany("pts", entries as never), InvalidArgumentError, "SPACELOG_INVALID_ARGUMENT", /putMany takes an array/);
+      await rejects(() => store.putMany("pts", entries as never), InvalidArgumentError, "SPACELOG_INVALID_ARGUMENT", /putMany takes a non-empty array/);
     }
     await expectUnchanged(store, before);
     await expectReopenShowsTheSame(store);
@@ -550,7 +550,7 @@ describe("store: errors", function () {
     await expectReopenShowsTheSame(store);
   });
 
-  // BUG: null read options taken as the default
+  // Was a bug (fixed): null read options were taken as the default.
   it("aNullRevisionOrLimitIsInvalidArgumentErrorNotReadAsTheDefault", async () => {
     // store.ts readRevision and queryAll use `options.revision ?? newest` and `options.limit ?? MAX`,
     // so null passes as "not given": a read at the newest revision, a query without limit. Neither is
@@ -565,7 +565,7 @@ describe("store: errors", function () {
     await expectUnchanged(store, before);
   });
 
-  // BUG: unknown read option keys ignored
+  // Was a bug (fixed): unknown read option keys were ignored.
   it("anUnknownReadOptionKeyIsInvalidArgumentErrorNotIgnored", async () => {
     // open(), createSpace() and query's box refuse unknown keys ("a typo such as { dim: 3 } would
     // otherwise be ignored", space-spec.ts); get's and query's options do not: { revison: 4n } reads
@@ -901,7 +901,7 @@ describe("store: errors", function () {
     expect(await observe(again)).to.deep.equal(shown);
   });
 
-  // BUG: damaged definition blamed on the hot segment
+  // Was a bug (fixed): a damaged definition was blamed on the hot segment, after cutting every file.
   it("aFlippedByteInTheLastDefinitionInStagingIsCorruptionErrorNamingStaging", async () => {
     // createSpace("wide") was acknowledged and its hot segment exists, so its definition (the
     // staging log's last frame) was durable: damage there is corruption at that frame. Recovery
@@ -931,7 +931,7 @@ describe("store: errors", function () {
     expect(diskOf(dir), "a refused open changes no file").to.deep.equal(disk);
   });
 
-  // BUG: silent cut of acknowledged writes
+  // Was a bug (fixed): a torn-looking frame below proven-durable revisions was cut silently.
   it("aFlippedByteInASpacesLastFrameWithLaterRevisionsElsewhereIsCorruptionErrorNotASilentCut", async () => {
     // "pts"'s last put (revision 8) is the last frame of its hot segment, so nothing in that file
     // proves it durable; but revisions 9..18 were acknowledged after it, in "wide"'s hot segment, and
