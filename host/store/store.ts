@@ -337,7 +337,10 @@ export class Store {
   /** @internal Resolves once everything queued so far is durable, whatever the mode (a seal needs it). */
   async durableNow(): Promise<void> {
     const end = await this.drained();
-    if (this.options.durability.kind !== "sync") this.ring.request(RingWord.syncRequests);
+    if (this.options.durability.kind !== "sync") {
+      this.ring.request(RingWord.syncRequests);
+      this.loop?.poke(); // the in-process loop sleeps on its own waker, not the ring's word
+    }
     await this.waiters.waitOffset("durable", end);
   }
 
