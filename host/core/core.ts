@@ -124,8 +124,8 @@ export class Core {
 
   /** The point of a key in [0, 2^(dims*bits)), always as bigints (Number() them when bits <= 53). */
   /** Hot path: coordinates already checked to be numbers in [0, 2^bits), bits <= 32. */
-  hilbertKeyOfNumbers(dims: number, bits: number, point: ArrayLike<number>): bigint {
-    return hilbertKeyOfNumbers(this.context, this.hilbertExports, dims, bits, point);
+  hilbertKeyOfNumbers(dims: number, bits: number, point: ArrayLike<number>, ord?: { ord: number }): bigint {
+    return hilbertKeyOfNumbers(this.context, this.hilbertExports, dims, bits, point, ord);
   }
 
   hilbertPoint(dims: number, bits: number, key: bigint): bigint[] {

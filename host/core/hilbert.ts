@@ -54,7 +54,8 @@ export function hilbertKey(ctx: CoreContext, fns: HilbertExports, dims: number, 
  * The key of one point whose coordinates the caller has checked: numbers in [0, 2^bits) with
  * bits <= 32 (the store's hot path: no bigint per coordinate). The core checks them again.
  */
-export function hilbertKeyOfNumbers(ctx: CoreContext, fns: HilbertExports, dims: number, bits: number, point: ArrayLike<number>): bigint {
+export function hilbertKeyOfNumbers(ctx: CoreContext, fns: HilbertExports, dims: number, bits: number, point: ArrayLike<number>,
+  ord?: { ord: number }): bigint {
   const region = ctx.input(dims * 8 + 8);
   const view = ctx.dataView(region.ptr, dims * 8 + 8);
   for (let axis = 0; axis < dims; axis++) {
@@ -63,6 +64,8 @@ export function hilbertKeyOfNumbers(ctx: CoreContext, fns: HilbertExports, dims:
   }
   const code = fns.hilbertKeyChecked(dims, bits, region.ptr, region.ptr + dims * 8);
   if (code !== HilbertCode.ok) throw hilbertCodeError(code, "hilbertKey");
+  // floor(key / 2^12) from the key's two halves, exact below 2^52: its order as a number.
+  if (ord !== undefined) ord.ord = view.getUint32(dims * 8 + 4, true) * 1048576 + (view.getUint32(dims * 8, true) >>> 12);
   return view.getBigUint64(dims * 8, true);
 }
 

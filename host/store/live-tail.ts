@@ -12,7 +12,7 @@
 // thresholds, and that bounds n in every cost below.
 import { assert, constants } from "../assert.js";
 import { recordSizeBytes, runsDrop, runsGet, runsPush, runsRange, tailRun, type TailRun } from "./tail-runs.js";
-import { assertVersionRecord, compareVersions, type VersionRecord } from "./version-record.js";
+import { type OrderedVersion, assertVersionRecord, compareOrdered, keyOrd, type VersionRecord } from "./version-record.js";
 
 export class LiveTailView {
   /** Every record of every turn through this revision is here (unless a seal dropped it before). */
@@ -104,7 +104,9 @@ export class LiveTail {
       return;
     }
     // The batch is in revision order; sorting by (key, revision) keeps a key's versions in order.
-    const run = tailRun(batch.slice().sort(compareVersions));
+    // A record without its ord (recovery's, a test's) gets a copy with it.
+    const ordered = batch.map((record) => ("ord" in record && typeof record.ord === "number" ? record as OrderedVersion : { key: record.key, revision: record.revision, value: record.value, ord: keyOrd(record.key) }));
+    const run = tailRun(ordered.sort(compareOrdered));
     this.current = new LiveTailView(runsPush(this.current.runsForNextView(), run), through);
   }
 

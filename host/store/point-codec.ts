@@ -54,13 +54,15 @@ export function checkPointOf(space: SpaceShape, point: unknown, what = "point"):
 }
 
 /** The Hilbert key of a point of the space (every rule above is checked first). */
-export function pointToKey(core: HilbertCore, space: SpaceShape, point: unknown): bigint {
+export function pointToKey(core: HilbertCore, space: SpaceShape, point: unknown, ord?: { ord: number }): bigint {
   // The common case without a bigint per coordinate: an array of in-range integer numbers.
   if (core.hilbertKeyOfNumbers !== undefined && space.bits <= 32 && Array.isArray(point) && point.length === space.dims && numbersInRange(point, 2 ** space.bits)) {
-    return core.hilbertKeyOfNumbers(space.dims, space.bits, point as number[]);
+    return core.hilbertKeyOfNumbers(space.dims, space.bits, point as number[], ord);
   }
   const coordinates = checkPointOf(space, point);
-  return core.hilbertKey(space.dims, space.bits, coordinates);
+  const key = core.hilbertKey(space.dims, space.bits, coordinates);
+  if (ord !== undefined) ord.ord = Number(key >> 12n);
+  return key;
 }
 
 function numbersInRange(point: readonly unknown[], limit: number): boolean {

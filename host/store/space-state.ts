@@ -2,7 +2,7 @@
 // where its next record goes (direct to its hot segment, or staged while it is being sealed).
 import { type LiveTail } from "./live-tail.js";
 import { type RecoveredBlock } from "./store-recovery.js";
-import { type StoreRecord } from "./store-record.js";
+import { type QueuedRecord } from "./queued-record.js";
 import { type WriterStream } from "./write-queue.js";
 
 export interface SpaceInfo {
@@ -31,7 +31,7 @@ export interface SpaceState {
   /** False while a seal runs: its records go to staging. */
   direct: boolean;
   /** Records of this space in staging and in no hot segment, in revision order: promoted after the seal. */
-  staged: StoreRecord[];
+  staged: QueuedRecord[];
   /** Records and bytes written since its last seal started (the seal thresholds). */
   unsealedRecords: number;
   unsealedBytes: number;

@@ -118,7 +118,7 @@ function manifestListing(store: Store, revision: bigint): Manifest {
 function promote(store: Store, space: SpaceState, sealed: bigint): void {
   for (const record of space.staged) {
     if (record.revision <= sealed) continue;
-    store.queue.record(space.hot, record);
+    store.queue.push(record.copyTo(space.hot));
     store.counts.promoted++;
   }
   assert(space.sealing !== null, "promotion ends a seal");

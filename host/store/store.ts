@@ -26,14 +26,14 @@ import { type Manifest } from "./manifest-format.js";
 import { type Point, keyToPoint, pointToKey } from "./point-codec.js";
 import { type ResolvedStoreOptions } from "./store-options.js";
 import { type RecoveryReport } from "./store-recovery.js";
-import { type StoreRecord } from "./store-record.js";
 import { type SealResult, type SpaceInfo, type SpaceState, spaceInfoOf } from "./space-state.js";
 import { parseSpaceSpec, decideCreateSpace, requireSpace } from "./space-spec.js";
 import { queryBox, readKey } from "./space-read.js";
 import { StoreFiles } from "./store-file-set.js";
 import { type StoreWaiters } from "./store-waiters.js";
 import { checkValue } from "./value-check.js";
-import { type VersionRecord } from "./version-record.js";
+import { type OrderedVersion } from "./version-record.js";
+import { QueuedRecord, type Settle, type TailOwner } from "./queued-record.js";
 import { type WriteQueue } from "./write-queue.js";
 import { sealSpace } from "./store-seal.js";
 
@@ -100,14 +100,15 @@ export interface StoreParts {
 
 /**
  * A revision acknowledged once the watermark passes `end` (set when its flush drains the queue);
- * then its record joins its space's tail and its call, if it is the last of one, resolves.
+ * then its record joins its space's tail and its call, if it is the last of one, resolves. A put
+ * or delete is its QueuedRecord; a space definition has one of these.
  */
 interface TailEntry {
   end: number;
   readonly revision: bigint;
-  readonly space: SpaceState | null;
-  readonly version: VersionRecord | null;
-  settle: { readonly resolve: (value: unknown) => void; readonly reject: (error: Error) => void; readonly value: unknown } | null;
+  /** The tail the entry's record joins (a QueuedRecord's space), or null. */
+  readonly space: TailOwner | null;
+  settle: Settle | null;
 }
 
 /** A flush starts at once when this many records are queued, so the loop starts on them while more arrive. */
@@ -140,6 +141,8 @@ export class Store {
   /** The newest acknowledged revision: every revision at or below it is acknowledged. */
   private acknowledged: bigint;
   private readonly recovery: RecoveryReport;
+  /** pointToKey's second result, reused: the key's ord (version-record.ts), with no allocation. */
+  private readonly keyOrd = { ord: 0 };
   /** Tail entries queued and not yet drained (no ring end yet), then drained and not yet acknowledged. */
   private undrained: TailEntry[] = [];
   private readonly unacknowledged = new Fifo<TailEntry>();
@@ -197,7 +200,7 @@ export class Store {
       unsealedRecords: 0, unsealedBytes: 0, sealing: null,
     };
     this.spacesByName.set(space.name, space);
-    const entry: TailEntry = { end: 0, revision, space: null, version: null, settle: null };
+    const entry: TailEntry = { end: 0, revision, space: null, settle: null };
     this.undrained.push(entry);
     return this.acknowledge(entry, spaceInfoOf(space));
   }
@@ -215,11 +218,11 @@ export class Store {
     try {
       this.checkOpenSync();
       const state = requireSpace(this.spacesByName, space);
-      const key = pointToKey(this.core, state, point);
+      const key = pointToKey(this.core, state, point, this.keyOrd);
       const bytes = checkValue(value);
       this.checkQueueRoom(1);
       const revision = this.nextRevision++;
-      return this.acknowledge(this.route(state, { type: "put", revision, batchEnd: revision, spaceId: state.spaceId, key, value: bytes.slice() }), revision);
+      return this.acknowledge(this.route(state, key, this.keyOrd.ord, revision, revision, bytes.slice()), revision);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -230,10 +233,10 @@ export class Store {
     try {
       this.checkOpenSync();
       const state = requireSpace(this.spacesByName, space);
-      const key = pointToKey(this.core, state, point);
+      const key = pointToKey(this.core, state, point, this.keyOrd);
       this.checkQueueRoom(1);
       const revision = this.nextRevision++;
-      return this.acknowledge(this.route(state, { type: "delete", revision, batchEnd: revision, spaceId: state.spaceId, key }), revision);
+      return this.acknowledge(this.route(state, key, this.keyOrd.ord, revision, revision, null), revision);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -250,13 +253,11 @@ export class Store {
     const last = first + BigInt(checked.length - 1);
     this.nextRevision = last + 1n;
     let entry: TailEntry | null = null;
-    checked.forEach((op, i) => {
-      const revision = first + BigInt(i);
-      const record: StoreRecord = op.value === null
-        ? { type: "delete", revision, batchEnd: last, spaceId: op.space.spaceId, key: op.key }
-        : { type: "put", revision, batchEnd: last, spaceId: op.space.spaceId, key: op.key, value: op.value };
-      entry = this.route(op.space, record);
-    });
+    let revision = first;
+    for (const op of checked) {
+      entry = this.route(op.space, op.key, op.ord, revision, last, op.value);
+      revision++;
+    }
     assert(entry !== null, "a batch has a last record");
     const result: WriteResult = { first, last };
     return this.acknowledge(entry, result);
@@ -268,40 +269,41 @@ export class Store {
     return this.write(entries.map((entry) => ({ put: space, point: entry?.point, value: entry?.value })));
   }
 
-  private checkBatchOp(op: BatchOp, i: number): { space: SpaceState; key: bigint; value: Uint8Array | null } {
+  private checkBatchOp(op: BatchOp, i: number): { space: SpaceState; key: bigint; ord: number; value: Uint8Array | null } {
     if (typeof op !== "object" || op === null) throw new InvalidArgumentError(`write: op ${i} must be { put, point, value } or { delete, point }; got ${String(op)}`);
     if ("put" in op) {
       const space = requireSpace(this.spacesByName, op.put);
-      return { space, key: pointToKey(this.core, space, op.point, ), value: checkValue(op.value).slice() };
+      const key = pointToKey(this.core, space, op.point, this.keyOrd);
+      return { space, key, ord: this.keyOrd.ord, value: checkValue(op.value).slice() };
     }
     if ("delete" in op) {
       const space = requireSpace(this.spacesByName, op.delete);
-      return { space, key: pointToKey(this.core, space, op.point), value: null };
+      const key = pointToKey(this.core, space, op.point, this.keyOrd);
+      return { space, key, ord: this.keyOrd.ord, value: null };
     }
     throw new InvalidArgumentError(`write: op ${i} has neither put nor delete`);
   }
 
-  /** Queues one record on its space's hot segment, or staging while the space is sealed. */
-  private route(space: SpaceState, record: StoreRecord): TailEntry {
-    assert(record.type !== "space", "a space definition is not routed");
+  /** Queues one put (value) or delete (null) on its space's hot segment, or staging while the space is sealed. */
+  private route(space: SpaceState, key: bigint, ord: number, revision: bigint, batchEnd: bigint, value: Uint8Array | null): QueuedRecord {
+    const stream = space.direct ? space.hot : this.files.staging;
+    const record = new QueuedRecord(key, ord, revision, batchEnd, space.spaceId, value, stream, space);
+    this.queue.push(record);
     if (space.direct) {
-      this.queue.record(space.hot, record);
       this.counts.direct++;
     } else {
-      this.queue.record(this.files.staging, record);
       this.stagingRecords++;
       space.staged.push(record);
       this.counts.staged++;
     }
     space.unsealedRecords++;
-    space.unsealedBytes += 16 + (record.type === "put" ? record.value.byteLength : 0);
-    const entry: TailEntry = { end: 0, revision: record.revision, space, version: { key: record.key, revision: record.revision, value: record.type === "put" ? record.value : null }, settle: null };
-    this.undrained.push(entry);
+    space.unsealedBytes += 16 + (value === null ? 0 : value.byteLength);
+    this.undrained.push(record);
     if (space.sealing === null && (space.unsealedRecords >= this.options.sealRecords || space.unsealedBytes >= this.options.sealBytes)) {
       // Not awaited: writes never wait for a seal. Its failure fails the store (failBy).
       void this.startSeal(space).catch((error: unknown) => this.failBy(error));
     }
-    return entry;
+    return record;
   }
 
   private checkQueueRoom(records: number): void {
@@ -386,17 +388,17 @@ export class Store {
    * time, then settles their calls: a call's continuation runs after every tail has the turn.
    */
   private publishTails(end: number): void {
-    const bySpace = new Map<SpaceState, VersionRecord[]>();
+    const bySpace = new Map<TailOwner, OrderedVersion[]>();
     let through = this.acknowledged;
     const settled: Array<NonNullable<TailEntry["settle"]>> = [];
     for (let entry = this.unacknowledged.peek(); entry !== undefined && entry.end <= end; entry = this.unacknowledged.peek()) {
       this.unacknowledged.shift();
       through = entry.revision;
       if (entry.settle !== null) settled.push(entry.settle);
-      if (entry.space === null || entry.version === null) continue;
+      if (entry.space === null) continue;
       let list = bySpace.get(entry.space);
       if (list === undefined) bySpace.set(entry.space, (list = []));
-      list.push(entry.version);
+      list.push(entry as QueuedRecord);
     }
     if (through === this.acknowledged) return;
     for (const [space, records] of bySpace) space.tail.publish(records);
@@ -471,14 +473,13 @@ export class Store {
   }
 
   private startSeal(space: SpaceState): Promise<SealResult> {
-    if (space.sealing !== null) {
-      // One seal per space at a time; a seal asked for during one follows it.
-      const after = space.sealing.then(() => this.startSeal(space));
-      return after;
-    }
-    const sealing = sealSpace(this, space).finally(() => {
-      space.sealing = null;
-    });
+    // One seal per space at a time: a seal asked for during one runs after it. `sealing` is the
+    // chain's newest link, so close() waits for every seal asked for before it.
+    const before = space.sealing;
+    const sealing: Promise<SealResult> = (before === null ? sealSpace(this, space) : before.catch(() => undefined).then(() => sealSpace(this, space)))
+      .finally(() => {
+        if (space.sealing === sealing) space.sealing = null;
+      });
     space.sealing = sealing;
     return sealing;
   }

@@ -27,14 +27,14 @@
 // 50 ms. An incremental merge (spread over later publishes) would remove the stall entirely.
 import { assert, constants } from "../assert.js";
 import { CursorHeap, type HeapCursor } from "./cursor-heap.js";
-import { compareVersions, type VersionRecord } from "./version-record.js";
+import { type OrderedVersion, compareVersions, type VersionRecord } from "./version-record.js";
 
 /** Bytes a record counts for in `sizeBytes`: its key and revision (u64 each) plus its value. */
 export const RECORD_OVERHEAD_BYTES = 16;
 
 export interface TailRun {
   /** Sorted by (key, revision); never changed once the run is built. */
-  readonly records: readonly VersionRecord[];
+  readonly records: readonly OrderedVersion[];
   readonly revisionMin: bigint;
   readonly revisionMax: bigint;
   readonly sizeBytes: number;
@@ -45,7 +45,7 @@ export function recordSizeBytes(record: VersionRecord): number {
 }
 
 /** A run of records already sorted by (key, revision); at least one record. O(n). */
-export function tailRun(records: readonly VersionRecord[]): TailRun {
+export function tailRun(records: readonly OrderedVersion[]): TailRun {
   assert(records.length > 0, "a run holds at least one record");
   let revisionMin = (records[0] as VersionRecord).revision;
   let revisionMax = revisionMin;
@@ -58,7 +58,7 @@ export function tailRun(records: readonly VersionRecord[]): TailRun {
   return tailRunOf(records, revisionMin, revisionMax, sizeBytes);
 }
 
-function tailRunOf(records: readonly VersionRecord[], revisionMin: bigint, revisionMax: bigint,
+function tailRunOf(records: readonly OrderedVersion[], revisionMin: bigint, revisionMax: bigint,
   sizeBytes: number): TailRun {
   if (constants.verify) {
     for (let at = 1; at < records.length; at++) {
@@ -89,15 +89,16 @@ export function runsPush(runs: readonly TailRun[], run: TailRun): readonly TailR
 function runsMergeTwo(older: TailRun, newer: TailRun): TailRun {
   const a = older.records;
   const b = newer.records;
-  const merged = new Array<VersionRecord>(a.length + b.length);
+  const merged = new Array<OrderedVersion>(a.length + b.length);
   let atA = 0;
   let atB = 0;
   let at = 0;
   while (atA < a.length && atB < b.length) {
-    const fromA = a[atA] as VersionRecord;
-    const fromB = b[atB] as VersionRecord;
-    // BigInt compares cost ~40 ns here: one per record for distinct keys, not compareVersions' two.
-    if (fromA.key < fromB.key || (fromA.key === fromB.key && fromA.revision < fromB.revision)) {
+    const fromA = a[atA] as OrderedVersion;
+    const fromB = b[atB] as OrderedVersion;
+    // A number compare of the keys' ords decides almost always; bigint compares (~40 ns each)
+    // only for keys within 4096 of each other.
+    if (fromA.ord < fromB.ord || (fromA.ord === fromB.ord && (fromA.key < fromB.key || (fromA.key === fromB.key && fromA.revision < fromB.revision)))) {
       merged[at++] = fromA;
       atA++;
     } else {
@@ -105,8 +106,8 @@ function runsMergeTwo(older: TailRun, newer: TailRun): TailRun {
       atB++;
     }
   }
-  while (atA < a.length) merged[at++] = a[atA++] as VersionRecord;
-  while (atB < b.length) merged[at++] = b[atB++] as VersionRecord;
+  while (atA < a.length) merged[at++] = a[atA++] as OrderedVersion;
+  while (atB < b.length) merged[at++] = b[atB++] as OrderedVersion;
   // Revisions of the older run are all below the newer run's.
   return tailRunOf(merged, older.revisionMin, newer.revisionMax, older.sizeBytes + newer.sizeBytes);
 }

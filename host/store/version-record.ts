@@ -11,6 +11,25 @@ export interface VersionRecord {
   readonly value: Uint8Array | null;
 }
 
+/**
+ * A version with its key's order as a number: ord = floor(key / 2^12), exact (below 2^52), so
+ * a.ord < b.ord means a.key < b.key. The live tail sorts and merges by it: a number compare is a
+ * few nanoseconds, a bigint compare tens. Equal ords fall back to the keys.
+ */
+export interface OrderedVersion extends VersionRecord {
+  readonly ord: number;
+}
+
+export function keyOrd(key: bigint): number {
+  return Number(key >> 12n);
+}
+
+/** compareVersions for OrderedVersions: the ord first. */
+export function compareOrdered(a: OrderedVersion, b: OrderedVersion): number {
+  if (a.ord !== b.ord) return a.ord < b.ord ? -1 : 1;
+  return compareVersions(a, b);
+}
+
 /** The largest Hilbert key: dims*bits <= 64, so a key is a u64. */
 export const KEY_MAX = (1n << 64n) - 1n;
 

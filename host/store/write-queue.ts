@@ -33,9 +33,16 @@ export interface WriterStream {
   markedEnd: number;
 }
 
-type QueueItem =
-  | { readonly kind: "record"; readonly stream: WriterStream; readonly payload: EntryPayload }
-  | { readonly kind: "control"; readonly body: Uint8Array };
+/** A frame to place: its payload and the stream it goes to (a QueuedRecord is one). */
+export interface Framed extends EntryPayload {
+  readonly stream: WriterStream;
+}
+
+class ControlItem {
+  constructor(readonly body: Uint8Array) {}
+}
+
+type QueueItem = Framed | ControlItem;
 
 /** What a drained flush tells the store: every item queued before it is in the ring below `end`. */
 export interface DrainPoint {
@@ -59,13 +66,19 @@ export class WriteQueue {
     return this.writer.position;
   }
 
+  /** Queues a record given as a StoreRecord (definitions, recovery's promotions: not the hot path). */
   record(stream: WriterStream, record: StoreRecord): void {
     const payload = storeRecordPayload(record);
-    this.items.push({ kind: "record", stream, payload });
+    this.items.push({ stream, size: payload.size, writeTo: (target, at) => payload.writeTo(target, at) });
+  }
+
+  /** Queues a frame as it is (the hot path: a QueuedRecord). */
+  push(framed: Framed): void {
+    this.items.push(framed);
   }
 
   control(op: ControlOp): void {
-    this.items.push({ kind: "control", body: encodeControlOp(op) });
+    this.items.push(new ControlItem(encodeControlOp(op)));
   }
 
   /** The loop's durable watermark moved to `durable`: streams learn how far their files are durable. */
@@ -86,7 +99,7 @@ export class WriteQueue {
     while (at < this.items.length) {
       const item = this.items[at];
       assert(item !== undefined);
-      if (item.kind === "control") {
+      if (item instanceof ControlItem) {
         if (!this.writer.tryPlaceControl(++this.controlSequence, item.body)) {
           this.controlSequence--;
           break;
@@ -95,7 +108,7 @@ export class WriteQueue {
         continue;
       }
       let to = at;
-      while (to < this.items.length && this.items[to]?.kind === "record") to++;
+      while (to < this.items.length && !(this.items[to] instanceof ControlItem)) to++;
       const placedTo = this.placeRecords(at, to);
       at = placedTo;
       if (placedTo < to) break;
@@ -111,13 +124,12 @@ export class WriteQueue {
    * are moved to the front of the range, in their order).
    */
   private placeRecords(from: number, to: number): number {
-    const byStream = new Map<WriterStream, EntryPayload[]>();
+    const byStream = new Map<WriterStream, Framed[]>();
     for (let i = from; i < to; i++) {
-      const item = this.items[i];
-      assert(item !== undefined && item.kind === "record");
+      const item = this.items[i] as Framed;
       let list = byStream.get(item.stream);
       if (list === undefined) byStream.set(item.stream, (list = []));
-      list.push(item.payload);
+      list.push(item);
     }
     const left: QueueItem[] = [];
     for (const [stream, payloads] of byStream) {
@@ -130,7 +142,7 @@ export class WriteQueue {
         this.placed.push({ end: this.writer.position, stream, fileEnd: stream.fileEnd });
         i = piece.next;
       }
-      for (; i < payloads.length; i++) left.push({ kind: "record", stream, payload: payloads[i] as EntryPayload });
+      for (; i < payloads.length; i++) left.push(payloads[i] as Framed);
     }
     if (left.length === 0) return to;
     // Unplaced records keep their order; placed ones leave the queue.

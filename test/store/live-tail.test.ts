@@ -2,8 +2,13 @@ import { expect } from "chai";
 import fc from "fast-check";
 import { constants } from "../../host/assert.js";
 import { LiveTail, type LiveTailView } from "../../host/store/live-tail.js";
-import { KEY_MAX, type VersionRecord } from "../../host/store/version-record.js";
+import { KEY_MAX, type OrderedVersion, type VersionRecord, keyOrd } from "../../host/store/version-record.js";
 import { propertySeed } from "../core/core-check.js";
+
+/** A version as the store gives the tail one: with its key's ord, so the tail keeps the object itself. */
+function withOrd(record: VersionRecord): OrderedVersion {
+  return { ...record, ord: keyOrd(record.key) };
+}
 
 // A small key space with the u64 edges in it, so ranges meet 0, 2^63 and 2^64 - 1.
 const KEYS = [0n, 1n, 2n, 5n, 6n, 1n << 32n, 1n << 63n, KEY_MAX - 1n, KEY_MAX];
@@ -65,7 +70,7 @@ function runOps(ops: readonly Op[]): { views: ModelView[]; revisionMax: bigint }
     if (op.kind === "put" || op.kind === "delete") {
       lastRevision += 1n + BigInt(op.revisionGap);
       const value = op.kind === "put" ? new Uint8Array(op.length).fill(Number(lastRevision % 256n)) : null;
-      pending.push({ key: KEYS[op.keyAt] ?? 0n, revision: lastRevision, value });
+      pending.push(withOrd({ key: KEYS[op.keyAt] ?? 0n, revision: lastRevision, value }));
     } else if (op.kind === "publish") {
       lastRevision += BigInt(op.watermarkGap);
       tail.publish(pending, lastRevision);
@@ -127,8 +132,8 @@ describe("store: live tail", () => {
 
   it("a view taken before a publish and a dropSealed sees the same results after both", () => {
     const tail = new LiveTail();
-    const a = { key: 5n, revision: 1n, value: new Uint8Array([1]) };
-    const b = { key: 7n, revision: 2n, value: new Uint8Array([2]) };
+    const a = withOrd({ key: 5n, revision: 1n, value: new Uint8Array([1]) });
+    const b = withOrd({ key: 7n, revision: 2n, value: new Uint8Array([2]) });
     tail.publish([a, b]);
     const before = tail.view();
     tail.publish([{ key: 5n, revision: 3n, value: null }, { key: 6n, revision: 4n, value: new Uint8Array([4]) }]);
@@ -176,8 +181,8 @@ describe("store: live tail", () => {
 
   it("sameKeyTwiceInOneBatchKeepsBothVersions", () => {
     const tail = new LiveTail();
-    const first = { key: 8n, revision: 1n, value: new Uint8Array([1]) };
-    const second = { key: 8n, revision: 2n, value: new Uint8Array([2]) };
+    const first = withOrd({ key: 8n, revision: 1n, value: new Uint8Array([1]) });
+    const second = withOrd({ key: 8n, revision: 2n, value: new Uint8Array([2]) });
     tail.publish([first, second]);
     expect(tail.view().get(8n, 1n)).to.equal(first);
     expect(tail.view().get(8n, 2n)).to.equal(second);
