@@ -120,12 +120,16 @@ export function encodeBlock(core: Core, contents: BlockContents): Uint8Array {
   let recordIndex = 0;
   counts.forEach((count, chunkIndex) => {
     const chunkStart = offset;
-    const chunkRecords = records.slice(recordIndex, recordIndex + count);
-    for (const record of chunkRecords) offset = writeRecord(bytes, view, offset, record);
+    const chunkFirst = records[recordIndex];
+    const chunkLast = records[recordIndex + count - 1];
+    for (let i = recordIndex; i < recordIndex + count; i++) {
+      const record = records[i] as BlockRecord;
+      offset = writeRecord(bytes, view, offset, record);
+    }
     recordIndex += count;
     const entry = indexOffset + chunkIndex * BLOCK_INDEX_ENTRY_SIZE;
-    view.setBigUint64(entry + E_FIRST_KEY, chunkRecords[0]?.key ?? 0n, true);
-    view.setBigUint64(entry + E_LAST_KEY, chunkRecords[count - 1]?.key ?? 0n, true);
+    view.setBigUint64(entry + E_FIRST_KEY, chunkFirst?.key ?? 0n, true);
+    view.setBigUint64(entry + E_LAST_KEY, chunkLast?.key ?? 0n, true);
     view.setUint32(entry + E_LENGTH, offset - chunkStart, true);
     view.setUint32(entry + E_RECORD_COUNT, count, true);
     const checksum = core.xxh64(bytes.subarray(chunkStart, offset), chunkSeedOf(blockId, chunkIndex));
