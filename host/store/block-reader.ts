@@ -151,6 +151,14 @@ export class BlockReader {
    * chunk throws from next() after the records of the chunks before it.
    */
   async *records(keyFrom: bigint, keyTo: bigint): AsyncGenerator<BlockRecord, void, undefined> {
+    yield* this.recordsSync(keyFrom, keyTo);
+  }
+
+  /**
+   * records() without the async iterator: the reads are the cold path's synchronous readAt, so a
+   * query's inner loop needs no promise per record (store.ts query).
+   */
+  *recordsSync(keyFrom: bigint, keyTo: bigint): Generator<BlockRecord, void, undefined> {
     assert(keyFrom >= 0n && keyTo <= U64_MAX, "keys are u64 values");
     assert(keyFrom <= keyTo, "a key range is inclusive and not empty");
     if (this.closed) throw new ClosedError(`the block reader of ${this.path} is closed`);
@@ -158,7 +166,19 @@ export class BlockReader {
     for (const chunk of chunksOverlapping(this.index, keyFrom, keyTo)) {
       const records = this.chunkRecords(chunk, previous);
       previous = records[records.length - 1];
-      for (const record of records) if (record.key >= keyFrom && record.key <= keyTo) yield record;
+      // Records are sorted by key: start at the first in range, stop past keyTo.
+      let low = 0;
+      let high = records.length;
+      while (low < high) {
+        const mid = (low + high) >>> 1;
+        if ((records[mid] as BlockRecord).key < keyFrom) low = mid + 1;
+        else high = mid;
+      }
+      for (let at = low; at < records.length; at++) {
+        const record = records[at] as BlockRecord;
+        if (record.key > keyTo) break;
+        yield record;
+      }
     }
   }
 

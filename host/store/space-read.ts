@@ -39,7 +39,7 @@ import { type BlockReader } from "./block-reader.js";
 import { type CheckedBox, boxContains } from "./box.js";
 import { type LiveTailView } from "./live-tail.js";
 import { type ManifestBlock } from "./manifest-format.js";
-import { type VersionMergeOptions, type VersionSource, mergeVersions } from "./version-merge.js";
+import { type SyncVersionSource, type VersionMergeOptions, type VersionSource, mergeVersions, mergeVersionsSync } from "./version-merge.js";
 import { type VersionRecord } from "./version-record.js";
 
 /** The Hilbert key ranges a box query asks the core for; see the header for why 256. */
@@ -160,6 +160,47 @@ export async function* queryBox(core: Core, view: SpaceReadView, box: CheckedBox
       yield record;
       count += 1;
       // Returning here closes the merge, which closes every source of the range.
+      if (count === limit) return;
+    }
+  }
+}
+
+/** The sync sources of one key range (every read is the cold path's synchronous readAt). */
+function rangeSourcesSync(view: SpaceReadView, keyFrom: bigint, keyTo: bigint, revision: bigint): SyncVersionSource[] {
+  const sources: SyncVersionSource[] = [view.tail.range(keyFrom, keyTo, revision)];
+  for (const { entry, reader } of view.blocks) {
+    if (entry.keyMax < keyFrom || entry.keyMin > keyTo) continue;
+    if (entry.revisionMin > revision) continue;
+    sources.push(reader.recordsSync(keyFrom, keyTo));
+  }
+  return sources;
+}
+
+/**
+ * queryBox as a sync generator: the same results in the same order, with no promise per record.
+ * The store's query iterator pulls from it (a query is cold-path reads and CPU, nothing to await).
+ */
+export function* queryBoxSync(core: Core, view: SpaceReadView, box: CheckedBox, revision: bigint, limit: number,
+  options: QueryBoxOptions = {}): Generator<PointVersion, void, undefined> {
+  assertReadView(view);
+  assert(box.min.length === view.dims && box.max.length === view.dims, "the box is checked against this space");
+  assert(revision >= 0n, "a read revision is >= 0");
+  assert(Number.isSafeInteger(limit) && limit >= 0, "a query's limit is a non-negative integer");
+  if (limit === 0) return;
+  const { ranges, exact } = core.hilbertRanges(view.dims, view.bits, box, { rangesMax: options.rangesMax ?? QUERY_RANGES_MAX });
+  const mergeOptions: VersionMergeOptions = exact
+    ? { atRevision: revision }
+    : { atRevision: revision, keep: (key) => boxContains(core, view, box, key) };
+  let count = 0;
+  let previousKey = -1n;
+  for (const [keyFrom, keyTo] of ranges) {
+    for (const record of mergeVersionsSync(rangeSourcesSync(view, keyFrom, keyTo, revision), mergeOptions)) {
+      assert(isLive(record), "the merge hides tombstones");
+      assert(record.key >= keyFrom && record.key <= keyTo, "a result lies in its range");
+      assert(record.key > previousKey, "a query's keys increase");
+      previousKey = record.key;
+      yield record;
+      count += 1;
       if (count === limit) return;
     }
   }

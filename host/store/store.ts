@@ -28,7 +28,7 @@ import { type ResolvedStoreOptions } from "./store-options.js";
 import { type RecoveryReport } from "./store-recovery.js";
 import { type SealResult, type SpaceInfo, type SpaceState, spaceInfoOf } from "./space-state.js";
 import { parseSpaceSpec, decideCreateSpace, requireSpace } from "./space-spec.js";
-import { queryBox, readKey } from "./space-read.js";
+import { queryBoxSync, readKey } from "./space-read.js";
 import { StoreFiles } from "./store-file-set.js";
 import { type StoreWaiters } from "./store-waiters.js";
 import { checkValue } from "./value-check.js";
@@ -115,6 +115,23 @@ interface TailEntry {
 export const EAGER_FLUSH_RECORDS = 32;
 
 const READ_OPTION_KEYS: readonly string[] = ["revision"];
+
+/**
+ * How many key ranges to ask the core for: few for a box expected to hold few records (each
+ * range costs the core's cover and one lookup per source), up to 256 for a large one (where a
+ * looser cover would add many more records to filter). Measured here (3D, bits 20): 16 ranges
+ * cover 2.4-2.9x the box's cells in ~30 us, 256 cover 1.25x in ~400 us.
+ */
+function rangesFor(space: SpaceState, box: CheckedBox): number {
+  let fraction = 1;
+  for (let axis = 0; axis < space.dims; axis++) fraction *= Number((box.max[axis] as bigint) - (box.min[axis] as bigint) + 1n) / 2 ** space.bits;
+  let records = space.tail.recordCount;
+  for (const block of space.blocks) records += block.entry.recordCount;
+  const expected = fraction * records;
+  let ranges = 16;
+  while (ranges < 256 && ranges * 32 < expected) ranges *= 2;
+  return ranges;
+}
 const QUERY_OPTION_KEYS: readonly string[] = ["revision", "limit"];
 
 /** Queued records at most (about 256 MiB of small records), past which writes are refused. */
@@ -428,23 +445,51 @@ export class Store {
     return found === undefined ? undefined : found.value.slice();
   }
 
-  /** Every live point in the box at the read revision, one version each, in Hilbert order. */
+  /**
+   * Every live point in the box at the read revision, one version each, in Hilbert order. An
+   * async iterator; a bad call rejects its first next(). The scan itself is synchronous (the
+   * cold path's reads): each next() is one step of it, with no async generator per result.
+   */
   query(space: string, box: { readonly min: Point; readonly max: Point }, options: QueryOptions = {}): AsyncIterableIterator<QueryResult> {
-    return this.queryAll(space, box, options);
-  }
-
-  private async *queryAll(space: string, box: unknown, options: QueryOptions): AsyncGenerator<QueryResult, void, undefined> {
-    // Checked at the first next(): a bad call rejects and yields nothing.
-    this.checkOpenSync();
-    const state = requireSpace(this.spacesByName, space);
-    const checked: CheckedBox = checkBox(state, box);
-    const revision = this.readRevision(options, "query", QUERY_OPTION_KEYS);
-    const limit = options.limit === undefined ? Number.MAX_SAFE_INTEGER : options.limit;
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`query: limit must be a non-negative integer; got ${String(options.limit)}`);
-    for await (const found of queryBox(this.core, this.readView(state), checked, revision, limit)) {
+    let results: Generator<{ key: bigint; revision: bigint; value: Uint8Array }, void, undefined> | null = null;
+    let state: SpaceState | null = null;
+    let finished = false;
+    const start = (): void => {
       this.checkOpenSync();
-      yield { point: keyToPoint(this.core, state, found.key), value: found.value.slice(), revision: found.revision };
-    }
+      state = requireSpace(this.spacesByName, space);
+      const checked: CheckedBox = checkBox(state, box);
+      const revision = this.readRevision(options, "query", QUERY_OPTION_KEYS);
+      const limit = options.limit === undefined ? Number.MAX_SAFE_INTEGER : options.limit;
+      if (typeof limit !== "number" || !Number.isSafeInteger(limit) || limit < 0) throw new InvalidArgumentError(`query: limit must be a non-negative integer; got ${String(options.limit)}`);
+      results = queryBoxSync(this.core, this.readView(state), checked, revision, limit, { rangesMax: rangesFor(state, checked) });
+    };
+    const iterator: AsyncIterableIterator<QueryResult> = {
+      next: (): Promise<IteratorResult<QueryResult>> => {
+        try {
+          if (finished) return Promise.resolve({ done: true, value: undefined });
+          if (results === null) start();
+          this.checkOpenSync();
+          const step = (results as NonNullable<typeof results>).next();
+          if (step.done === true) {
+            finished = true;
+            return Promise.resolve({ done: true, value: undefined });
+          }
+          const found = step.value;
+          return Promise.resolve({ done: false, value: { point: keyToPoint(this.core, state as SpaceState, found.key), value: found.value.slice(), revision: found.revision } });
+        } catch (error) {
+          finished = true;
+          results?.return();
+          return Promise.reject(error);
+        }
+      },
+      return: (): Promise<IteratorResult<QueryResult>> => {
+        finished = true;
+        results?.return();
+        return Promise.resolve({ done: true, value: undefined });
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 
   private readRevision(options: ReadOptions, what: string, keys: readonly string[] = READ_OPTION_KEYS): bigint {
