@@ -35,8 +35,9 @@ function decodeRecord(view: DataView, bytes: Uint8Array, at: number, fileOffset:
   }
   if (valueInfo > VALUE_SIZE_MAX) return { reason: "valueLength", offset: fileOffset + at + 16 };
   if (valueAt + valueInfo > bytes.byteLength) return { reason: "recordLength", offset: fileOffset + at + 16 };
-  // A copy, so that a record never aliases the reader's chunk buffer, which it reuses.
-  return { record: { key, revision, value: bytes.slice(valueAt, valueAt + valueInfo) }, end: valueAt + valueInfo };
+  // A view of the chunk's bytes, not a copy: the reader reads each chunk into a buffer of its own
+  // and never writes it again, and the store copies a value before it hands it to a caller.
+  return { record: { key, revision, value: bytes.subarray(valueAt, valueAt + valueInfo) }, end: valueAt + valueInfo };
 }
 
 /** The rules between a record, the one before it, and the chunk's entry and block's header. */
