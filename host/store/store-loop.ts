@@ -45,9 +45,20 @@ interface LoopStream {
   readonly file: IoFile;
   /** File offset past the last byte written. */
   end: number;
+  /** File offset up to which zeros or data were written ahead (>= end). */
+  zeroedEnd: number;
   /** Written since its last fdatasync. */
   dirty: boolean;
 }
+
+/**
+ * Zeros written ahead of a stream's data per step, as the log's loop does (io-loop.ts): an
+ * fdatasync that overwrites blocks a file has already is cheaper than one that grows the file
+ * (no journal commit of its size and allocation). A zero tail reads as a clean end
+ * (FORMAT.md "Reading a store file"), and a stream is cut back to its data when it is detached
+ * or the store closes.
+ */
+export const STORE_PREALLOCATE_BYTES = 1 << 20;
 
 /** A seal installation in progress: which block, how far. */
 interface InstallJob {
@@ -159,7 +170,7 @@ export class StoreLoop {
     }
     assert(at <= published, "pieces end at the published offset");
     if (byStream.size > 0) {
-      await this.writeStreams(byStream);
+      const turnBytes = await this.writeStreams(byStream);
       this.cursor = at;
       this.ring.publishWritten(at);
       if (this.config.durability.kind === "sync") {
@@ -167,6 +178,8 @@ export class StoreLoop {
         this.ring.publishDurable(at);
       }
       this.progress();
+      // While the writers' thread takes the acknowledgements: the next step of zeros, if due.
+      await this.preallocate(byStream, turnBytes);
     }
     if (control === null) return;
     // Everything before a control op is durable before it runs: so an op that installs or
@@ -180,8 +193,9 @@ export class StoreLoop {
     this.progress();
   }
 
-  /** Writes each stream's buffers at its end; on a failure cuts every touched file back and fails. */
-  private async writeStreams(byStream: ReadonlyMap<number, Uint8Array[]>): Promise<void> {
+  /** Writes each stream's buffers at its end; on a failure cuts every touched file back and fails. Returns the bytes written. */
+  private async writeStreams(byStream: ReadonlyMap<number, Uint8Array[]>): Promise<number> {
+    let written = 0;
     const startedAt: Array<[LoopStream, number]> = [];
     for (const [id, buffers] of byStream) {
       const stream = this.streams.get(id);
@@ -194,7 +208,39 @@ export class StoreLoop {
         if (failed !== null) this.failWrite(startedAt, failed);
         for (const buffer of part) stream.end += buffer.byteLength;
       }
+      written += stream.end - (startedAt[startedAt.length - 1]?.[1] ?? stream.end);
+      if (stream.end > stream.zeroedEnd) stream.zeroedEnd = stream.end;
     }
+    return written;
+  }
+
+  /**
+   * After a small turn, each stream it wrote whose zeros end less than half a step ahead gets
+   * the next step. Large turns append instead: there the data's flush dwarfs the journal commit.
+   */
+  private async preallocate(byStream: ReadonlyMap<number, Uint8Array[]>, turnBytes: number): Promise<void> {
+    if (turnBytes > STORE_PREALLOCATE_BYTES / 8) return;
+    for (const id of byStream.keys()) {
+      const stream = this.streams.get(id);
+      if (stream === undefined || stream.zeroedEnd - stream.end >= STORE_PREALLOCATE_BYTES / 2) continue;
+      const to = stream.zeroedEnd + STORE_PREALLOCATE_BYTES;
+      stream.dirty = true;
+      const failed = await writeWhole(this.io, stream.file, [zerosOf(to - stream.zeroedEnd)], stream.zeroedEnd);
+      if (failed !== null) this.failWrite([[stream, stream.end]], failed);
+      stream.zeroedEnd = to;
+    }
+  }
+
+  /** Cuts a stream's zeros written ahead (before it is closed: a closed file ends at its last frame). */
+  private trimZeros(stream: LoopStream, required: boolean): void {
+    if (stream.zeroedEnd <= stream.end) return;
+    try {
+      this.io.truncate(stream.file, stream.end);
+    } catch (error) {
+      if (required) this.fail(FailureKind.Truncate, errnoOfThrown(error));
+      return;
+    }
+    stream.zeroedEnd = stream.end;
   }
 
   private failWrite(startedAt: ReadonlyArray<[LoopStream, number]>, completion: IoCompletion): never {
@@ -242,7 +288,7 @@ export class StoreLoop {
       case "create": {
         const file = this.cold(FailureKind.Open, () => this.io.openFile(this.pathOf(op.name), { create: true, exclusive: true }));
         const header = fromHex(op.header);
-        const stream: LoopStream = { id: op.stream, name: op.name, file, end: 0, dirty: true };
+        const stream: LoopStream = { id: op.stream, name: op.name, file, end: 0, zeroedEnd: 0, dirty: true };
         this.attachStream(stream);
         const failed = await writeWhole(this.io, file, [header], 0);
         if (failed !== null) this.failWrite([[stream, 0]], failed);
@@ -253,12 +299,14 @@ export class StoreLoop {
       }
       case "attach": {
         const file = this.cold(FailureKind.Open, () => this.io.openFile(this.pathOf(op.name), { create: false, position: op.size }));
-        this.attachStream({ id: op.stream, name: op.name, file, end: op.size, dirty: false });
+        this.attachStream({ id: op.stream, name: op.name, file, end: op.size, zeroedEnd: op.size, dirty: false });
         return;
       }
       case "detach": {
         const stream = this.streams.get(op.stream);
         assert(stream !== undefined && !stream.dirty, "a detached stream is attached and synced");
+        // io.truncate syncs: the file ends at its last frame before it is closed.
+        this.trimZeros(stream, true);
         this.streams.delete(op.stream);
         this.io.closeFile(stream.file);
         return;
@@ -363,7 +411,11 @@ export class StoreLoop {
   }
 
   private closeAll(): void {
-    for (const stream of this.streams.values()) this.io.closeFile(stream.file);
+    for (const stream of this.streams.values()) {
+      // Not required: recovery cuts a zero tail anyway.
+      this.trimZeros(stream, false);
+      this.io.closeFile(stream.file);
+    }
     this.streams.clear();
   }
 
@@ -391,4 +443,11 @@ export class StoreLoop {
     this.ring.wakeWriters();
     this.onProgress();
   }
+}
+
+/** A shared all-zero buffer for preallocation steps (never written to). */
+let zeroBuffer = new Uint8Array(0);
+function zerosOf(length: number): Uint8Array {
+  if (zeroBuffer.byteLength < length) zeroBuffer = new Uint8Array(length);
+  return zeroBuffer.subarray(0, length);
 }

@@ -97,12 +97,21 @@ async function observe(store: Store): Promise<Observed> {
   return { revision: store.snapshot().revision, spaces, points };
 }
 
-/** Every file but LOCK (whose owner record an open or close may rewrite), by size and hash. */
+/**
+ * Every file but LOCK (whose owner record an open or close may rewrite), by size and hash. A hot
+ * segment's or staging's zero tail is left out: the I/O loop writes zeros ahead of the data after
+ * a turn (preallocation, store-loop.ts), on its own time, and zeros are no record.
+ */
 function diskOf(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of fs.readdirSync(dir).sort()) {
     if (name === "LOCK") continue;
-    const data = fs.readFileSync(path.join(dir, name));
+    let data: Uint8Array = fs.readFileSync(path.join(dir, name));
+    if (name.endsWith(".seg")) {
+      let end = data.byteLength;
+      while (end > 0 && data[end - 1] === 0) end--;
+      data = data.subarray(0, end);
+    }
     out[name] = `${data.byteLength}:${createHash("sha256").update(data).digest("hex")}`;
   }
   return out;
