@@ -236,22 +236,38 @@ function blockEntryOf(blockId: bigint, spaceId: number, records: readonly Versio
  * to install after them, or null when there are no records. Throws AssertionError on a caller bug.
  */
 export function planSeal(core: Core, input: SealInput, limits: SealLimits = SEAL_LIMITS_DEFAULT): SealPlan | null {
+  const steps = planSealInSteps(core, input, limits);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/**
+ * planSeal in steps: it yields after the input checks, after the sort, and after each block it
+ * encodes, so a caller on the writers' thread can let writes run between them (store-seal.ts: a
+ * seal is never one long stall). The result is planSeal's.
+ */
+export function* planSealInSteps(core: Core, input: SealInput, limits: SealLimits = SEAL_LIMITS_DEFAULT): Generator<void, SealPlan | null, undefined> {
   const { spaceId, manifest, sealRevision } = input;
   const space = spaceById(manifest, spaceId);
   assert(space !== undefined, `space ${spaceId} is listed in the manifest`);
   assertSealInput(input, space, limits);
   if (input.records.length === 0) return null;
+  yield;
   const sorted = sortSealRecords(core, input.records);
   const cuts = planSealBlocks(sorted, limits);
   assert(cuts.length >= 1, "at least one record makes at least one block");
   assert(manifest.nextBlockId + BigInt(cuts.length) <= U64_MAX, "the block ids fit a u64");
-  const blocks: SealBlock[] = cuts.map(([start, end, fileSize], i) => {
+  const blocks: SealBlock[] = [];
+  for (const [i, [start, end, fileSize]] of cuts.entries()) {
+    yield;
     const blockId = manifest.nextBlockId + BigInt(i);
     const records = sorted.slice(start, end);
     const blockBytes = encodeBlock(core, { blockId, spaceId, records });
     assert(blockBytes.byteLength === fileSize, `block ${blockId}: the encoder wrote ${blockBytes.byteLength} bytes, the plan ${fileSize}`);
-    return { blockId, blockBytes, entry: blockEntryOf(blockId, spaceId, records, fileSize) };
-  });
+    blocks.push({ blockId, blockBytes, entry: blockEntryOf(blockId, spaceId, records, fileSize) });
+  }
   const durableRevision = input.durableRevision > manifest.durableRevision ? input.durableRevision : manifest.durableRevision;
   const next: Manifest = {
     generation: manifest.generation + 1n,

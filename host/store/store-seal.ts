@@ -16,11 +16,23 @@ import { openBlock } from "./block-reader.js";
 import { type ByteRef } from "./control-op.js";
 import { encodeManifest } from "./manifest-encode.js";
 import { type Manifest, type ManifestSpace } from "./manifest-format.js";
-import { planSeal } from "./seal-plan.js";
+import { BLOCK_BYTES_MAX, planSealInSteps } from "./seal-plan.js";
 import { type SealResult, type SpaceState } from "./space-state.js";
 import { resetStagingIfClear } from "./staging-reset.js";
 import { type Store } from "./store.js";
 import { type VersionRecord } from "./version-record.js";
+
+/**
+ * Records per block of a seal: one block is one step of the seal's planning (about 50-100 ms of
+ * sorting and encoding here), and a space's blocks split its key range (disjoint key ranges, so
+ * a read still meets one block per key range of each seal).
+ */
+export const SEAL_BLOCK_RECORDS = 1 << 16;
+
+/** Lets the event loop run pending tasks (writes, acknowledgements) before the next step. */
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /** One manifest change at a time: each install replaces the manifest the next plan starts from. */
 const manifestTurns = new WeakMap<Store, Promise<unknown>>();
@@ -47,7 +59,16 @@ async function sealDurable(store: Store, space: SpaceState): Promise<SealResult>
   if (space.tail.publishedRevision < revision) space.tail.publish([], revision);
   const records = recordsThrough(space, revision);
   const base = manifestListing(store, revision);
-  const plan = planSeal(store.core, { spaceId: space.spaceId, records, manifest: base, sealRevision: revision, durableRevision: revision });
+  // In steps, one block of at most SEAL_BLOCK_RECORDS per step, with writes running between
+  // them: the sort and the encoding are CPU on the writers' thread.
+  const steps = planSealInSteps(store.core, { spaceId: space.spaceId, records, manifest: base, sealRevision: revision, durableRevision: revision },
+    { blockRecordsMax: SEAL_BLOCK_RECORDS, blockBytesMax: BLOCK_BYTES_MAX });
+  let step = steps.next();
+  while (step.done !== true) {
+    await nextTask();
+    step = steps.next();
+  }
+  const plan = step.value;
   if (plan === null) {
     promote(store, space, revision);
     resetStagingIfClear(store);
