@@ -32,6 +32,7 @@ import { queryBoxSync, readKey } from "./space-read.js";
 import { StoreFiles } from "./store-file-set.js";
 import { type StoreWaiters } from "./store-waiters.js";
 import { checkValue } from "./value-check.js";
+import { ValueSlab } from "./value-slab.js";
 import { type OrderedVersion } from "./version-record.js";
 import { QueuedRecord, type Settle, type TailOwner } from "./queued-record.js";
 import { type WriteQueue } from "./write-queue.js";
@@ -111,8 +112,13 @@ interface TailEntry {
   settle: Settle | null;
 }
 
-/** A flush starts at once when this many records are queued, so the loop starts on them while more arrive. */
-export const EAGER_FLUSH_RECORDS = 32;
+/**
+ * A flush starts at once when this many records are queued and the loop has caught up with the
+ * ring (it would otherwise sleep until the microtask's flush): it starts on them while more
+ * arrive. While it is busy, queued records wait for the next flush, up to EAGER_FLUSH_BUSY_RECORDS.
+ */
+export const EAGER_FLUSH_RECORDS = 8;
+export const EAGER_FLUSH_BUSY_RECORDS = 1024;
 
 const READ_OPTION_KEYS: readonly string[] = ["revision"];
 
@@ -160,6 +166,7 @@ export class Store {
   private readonly recovery: RecoveryReport;
   /** pointToKey's second result, reused: the key's ord (version-record.ts), with no allocation. */
   private readonly keyOrd = { ord: 0 };
+  private readonly values = new ValueSlab();
   /** Tail entries queued and not yet drained (no ring end yet), then drained and not yet acknowledged. */
   private undrained: TailEntry[] = [];
   private readonly unacknowledged = new Fifo<TailEntry>();
@@ -239,7 +246,7 @@ export class Store {
       const bytes = checkValue(value);
       this.checkQueueRoom(1);
       const revision = this.nextRevision++;
-      return this.acknowledge(this.route(state, key, this.keyOrd.ord, revision, revision, bytes.slice()), revision);
+      return this.acknowledge(this.route(state, key, this.keyOrd.ord, revision, revision, this.values.copy(bytes)), revision);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -291,7 +298,7 @@ export class Store {
     if ("put" in op) {
       const space = requireSpace(this.spacesByName, op.put);
       const key = pointToKey(this.core, space, op.point, this.keyOrd);
-      return { space, key, ord: this.keyOrd.ord, value: checkValue(op.value).slice() };
+      return { space, key, ord: this.keyOrd.ord, value: this.values.copy(checkValue(op.value)) };
     }
     if ("delete" in op) {
       const space = requireSpace(this.spacesByName, op.delete);
@@ -339,7 +346,8 @@ export class Store {
     const acknowledged = new Promise<T>((resolve, reject) => {
       entry.settle = { resolve: resolve as (value: unknown) => void, reject, value };
     });
-    if (this.queue.length >= EAGER_FLUSH_RECORDS) this.flush();
+    const queued = this.queue.length;
+    if (queued >= EAGER_FLUSH_BUSY_RECORDS || (queued >= EAGER_FLUSH_RECORDS && this.ring.written === this.ring.published)) this.flush();
     else this.scheduleFlush();
     if (this.waiters !== undefined && this.options.durability.kind !== "none") this.waiters.arm();
     return acknowledged;
