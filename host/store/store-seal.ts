@@ -18,6 +18,7 @@ import { encodeManifest } from "./manifest-encode.js";
 import { type Manifest, type ManifestSpace } from "./manifest-format.js";
 import { BLOCK_BYTES_MAX, planSealInSteps } from "./seal-plan.js";
 import { type SealResult, type SpaceState } from "./space-state.js";
+import { type RecoveredBlock } from "./store-recovery.js";
 import { resetStagingIfClear } from "./staging-reset.js";
 import { type Store } from "./store.js";
 import { type VersionRecord } from "./version-record.js";
@@ -94,12 +95,19 @@ async function sealDurable(store: Store, space: SpaceState): Promise<SealResult>
   } finally {
     for (const region of regions) store.core.releaseRegion(region);
   }
+  // The manifest is installed: from here the store's memory must follow it whole, or the store
+  // fails (a reopen then recovers from the disk). The blocks are opened before anything changes.
+  let opened: RecoveredBlock[];
+  try {
+    opened = plan.blocks.map((block) => ({ entry: block.entry, reader: openBlock(store.core, store.coldIo, store.dir, block.blockId, block.entry) }));
+  } catch (error) {
+    store.failBy(error);
+    throw error;
+  }
   store.manifest = plan.manifest;
   for (const other of store.allSpaces()) if (plan.manifest.spaces.some((s) => s.spaceId === other.spaceId)) other.listed = true;
   space.sealedRevision = revision;
-  for (const block of plan.blocks) {
-    space.blocks.push({ entry: block.entry, reader: openBlock(store.core, store.coldIo, store.dir, block.blockId, block.entry) });
-  }
+  space.blocks.push(...opened);
   space.tail.dropSealed(revision);
   store.counts.seals++;
   // The old generations hold nothing the blocks do not: remove them, start the next one.

@@ -355,6 +355,8 @@ export class Store {
 
   /** @internal Resolves with the ring end once everything queued so far is placed in the ring. */
   drained(): Promise<number> {
+    // A failed store places nothing more: nothing queued will ever drain.
+    if (this.failure !== null) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
       this.drainWaiters.push({ resolve, reject });
       this.scheduleFlush();
@@ -382,7 +384,10 @@ export class Store {
 
   /** @internal Places what is queued; called again from check() while the ring is full. */
   flush(): void {
-    if (this.failure !== null) return;
+    if (this.failure !== null) {
+      for (const waiter of this.drainWaiters.splice(0)) waiter.reject(this.failure);
+      return;
+    }
     const drained = this.queue.flush();
     this.loop?.poke();
     if (drained === null) return;
@@ -530,6 +535,12 @@ export class Store {
     // chain's newest link, so close() waits for every seal asked for before it.
     const before = space.sealing;
     const sealing: Promise<SealResult> = (before === null ? sealSpace(this, space) : before.catch(() => undefined).then(() => sealSpace(this, space)))
+      .catch((error: unknown) => {
+        // A seal that fails leaves the space's routing and tail mid-way: the store fails with it
+        // (its cause kept), and a reopen recovers from what is on disk.
+        this.failBy(error);
+        throw error;
+      })
       .finally(() => {
         if (space.sealing === sealing) space.sealing = null;
       });
