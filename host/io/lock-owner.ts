@@ -8,8 +8,8 @@
 //
 // The owner also brings the one write the LOCK needs that StorageIo's cold path lacks: an
 // overwrite in place. A released LOCK is never deleted, and taking it again rewrites the block it
-// already has, so a log opens on a 100% full disk. TODO: the overwrite moves to StorageIo (an
-// `overwriteSmallFile` beside createSmallFile) once RealFiles implements it there.
+// already has, so a log opens on a 100% full disk. It stays here, not in StorageIo.overwriteAt:
+// a LOCK record is also cut after its bytes (an older, longer record must not survive past it).
 
 /** What became of the process a LOCK record names. */
 export type LockOwnerStatus =
