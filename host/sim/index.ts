@@ -6,6 +6,9 @@
 //   ... run the log over io ...
 //   disk.crash("random-prefix");             // power loss; io is dead now
 //   const reopened = createSimIo(core, disk); // the restarted process
+//
+// The crash simulations built on it: simulateLog({ seed, core }) for the log, simulateStore({ seed })
+// for the store (crashStoreTurn crashes one multi-file turn at a chosen I/O step).
 export { Prng } from "./prng.js";
 export { type Clock, VirtualClock } from "./virtual-clock.js";
 export { TraceHash, SimTrace } from "./trace-hash.js";
@@ -21,4 +24,8 @@ export { SECTOR_SIZE } from "./sim-inode.js";
 export { normalizePath } from "./sim-paths.js";
 export { SimIo, createSimIo } from "./sim-io.js";
 export { simulateLog, SimulationFailure, type SimulateLogOptions, type SimulateLogResult } from "./simulate-log.js";
+export {
+  simulateStore, crashStoreTurn, STORE_TURN_VARIANTS, type SimulateStoreOptions, type SimulateStoreResult,
+  type StoreTurnOptions, type StoreTurnResult, type StoreTurnVariant, type CrashPhase,
+} from "./simulate-store.js";
 export { CrashingIo, SimulatedCrash } from "./crashing-io.js";
