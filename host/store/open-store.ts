@@ -10,7 +10,7 @@ import { InvalidArgumentError, IoError, NotAStoreError } from "../errors.js";
 import { systemClock } from "../io/clock.js";
 import { createRealIo } from "../io/create-io.js";
 import { type StorageIo } from "../io/storage-io.js";
-import { CommitRing } from "../wal/commit-ring.js";
+import { CommitRing, FailureKind, RingState } from "../wal/commit-ring.js";
 import { DirectoryLock } from "../wal/directory-lock.js";
 import { IO_THREAD_ARENA_SIZE, type LoopHandle } from "../wal/io-thread.js";
 import { prepareSpacelogDirectory } from "../wal/log-directory.js";
@@ -79,10 +79,15 @@ export async function open(dir: string, options: StoreOptions = {}): Promise<Sto
     adoptRecovered(store, recovered);
     const config: StoreLoopConfig = { dir, durability: resolved.durability };
     const opened = store;
-    const waiters = new StoreWaiters(ring, resolved.ioThread, () => storeFailureOfRing(ring, dir), (durable, written) => opened.onWatermarks(durable, written), WAITERS_MAX,
+    // The first failure the store knows of (a loop that threw, a thread that died) is the one
+    // every wait rejects with; else the failure the loop recorded in the ring.
+    const waiters = new StoreWaiters(ring, resolved.ioThread, () => opened.firstFailure ?? storeFailureOfRing(ring, dir), (durable, written) => opened.onWatermarks(durable, written), WAITERS_MAX,
       () => opened.awaitingAcknowledgement);
     waiters.onFailed = (error) => opened.failBy(error);
     const onFailure = (error: Error): void => {
+      // The loop or its thread is gone: the ring is failed first (as the log's recordFailure
+      // does), so every wait on it settles, not only the acknowledgements.
+      if (ring.state !== RingState.Failed && ring.state !== RingState.Closed) ring.fail(FailureKind.LoopStopped, 0);
       opened.failBy(error);
       waiters.check();
     };

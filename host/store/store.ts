@@ -641,6 +641,11 @@ export class Store {
     for (const region of this.regions.splice(0)) this.core.releaseRegion(region);
   }
 
+  /** @internal The first failure recorded (null while the store works). */
+  get firstFailure(): Error | null {
+    return this.failure;
+  }
+
   /** @internal The loop or a seal failed: every call from now on is refused with the cause. */
   failBy(error: unknown): void {
     if (this.failure !== null) return;
