@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # npm run test:power-loss: real power cuts under LazyFS (../shared/lazyfs/README.md). Installs
 # LazyFS's Debian build dependencies if they are missing, builds it (lazyfs.sh skips that when it
-# is up to date), mounts a private instance, runs dist/test/power-loss/power-loss-main.js on it,
-# and unmounts in a trap, even on failure.
+# is up to date), mounts a private instance, runs dist/test/power-loss/power-loss-main.js (the
+# log) and dist/test/power-loss/store-power-loss-main.js (the store) on it, and unmounts in a
+# trap, even on failure.
 #
 # lazyfs.sh is, in order: $LAZYFS_SH, <repo>/../shared/lazyfs/lazyfs.sh, /work/shared/lazyfs/lazyfs.sh.
 # Without root, /dev/fuse or lazyfs.sh the stage says why and exits 0.
@@ -65,6 +66,19 @@ bash "$lazyfs_sh" mount "$LAZYFS_MNT"
 # shellcheck disable=SC1091
 . "$LAZYFS_STATE/env"
 
+# The log's variants, then the store's (store-power-loss-main.ts), on the same mount; both run
+# even if the first fails. SPACELOG_POWER_LOSS_PARTS=log or =store runs one of them.
+parts="${SPACELOG_POWER_LOSS_PARTS:-log,store}"
 start=$SECONDS
-node dist/test/power-loss/power-loss-main.js "$LAZYFS_MNT"
+failed=""
+if [[ ",$parts," == *,log,* ]]; then
+  node dist/test/power-loss/power-loss-main.js "$LAZYFS_MNT" || failed="$failed log"
+  echo "test:power-loss: the log's variants took $((SECONDS - start)) s"
+fi
+if [[ ",$parts," == *,store,* ]]; then
+  store_start=$SECONDS
+  node dist/test/power-loss/store-power-loss-main.js "$LAZYFS_MNT" || failed="$failed store"
+  echo "test:power-loss: the store's variants took $((SECONDS - store_start)) s"
+fi
+[ -z "$failed" ] || { echo "test:power-loss: FAILED:$failed"; exit 1; }
 echo "test:power-loss: passed in $((SECONDS - start)) s"
