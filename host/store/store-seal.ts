@@ -30,10 +30,24 @@ import { type VersionRecord } from "./version-record.js";
  */
 export const SEAL_BLOCK_RECORDS = 1 << 16;
 
-/** Lets the event loop run pending tasks (writes, acknowledgements) before the next step. */
+/**
+ * Lets pending work run before the next step: a macrotask (the I/O thread's acknowledgements
+ * arrive as tasks), or a few dozen microtask hops, whichever is first. The hops matter in-process
+ * with the sync backend: there writes and their acknowledgements are all microtasks, timers never
+ * get a turn under steady writes, and a seal that waited for one never finished.
+ */
 function nextTask(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
+  const macrotask = new Promise<void>((resolve) => {
+    if (typeof setImmediate === "function") setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+  const hops = (async (): Promise<void> => {
+    for (let hop = 0; hop < MICROTASK_HOPS; hop++) await null;
+  })();
+  return Promise.race([macrotask, hops]);
 }
+
+const MICROTASK_HOPS = 64;
 
 /** One manifest change at a time: each install replaces the manifest the next plan starts from. */
 const manifestTurns = new WeakMap<Store, Promise<unknown>>();
