@@ -44,9 +44,10 @@ export interface SimulateStoreOptions {
   readonly seed: number;
   /**
    * The core to run on. Default: a fresh one for the run. A store whose open() fails after a
-   * crash cannot always give back its ring (64 MiB of core memory: release() stops at its first
-   * I/O call, and a crash inside the open's own startup leaves it waiting), so a long run over
-   * one core would run out of memory; a core per seed is freed with the seed.
+   * crash cannot give back its ring (64 MiB of core memory): open()'s cleanup calls
+   * Store.release(), which closes block readers and releases the LOCK, both I/O, before it frees
+   * the regions, and the dead I/O throws at the first. A long run over one core runs out of
+   * memory (about 30 seeds); a core per seed is freed with the seed.
    */
   readonly core?: Core;
   /** Process lifetimes (open, check, work, crash) per seed. Default 4. */
@@ -238,9 +239,7 @@ class Stalled extends Error {
 
 /**
  * The simulated process crashed and what it was waiting for will never happen: the dead
- * process's calls stay pending (abandonAfterCrash rejects them), and the lifetime is over. (An
- * open() or seal() the crash caught inside the I/O loop itself, not in a cold-path call, stays
- * pending for good: the store bug "loop-throw-hangs" in test/sim/store-crash.test.ts.)
+ * process's calls stay pending (abandonAfterCrash rejects them), and the lifetime is over.
  */
 export class ProcessDied extends SimulatedCrash {}
 

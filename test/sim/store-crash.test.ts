@@ -4,8 +4,7 @@
 // A failure names its seed. Replay one seed (with its lifetime trace printed):
 //   SPACELOG_SEED=<seed> npx mocha dist/test/sim/store-crash.test.js
 // add SPACELOG_SIM_STEPS=1 for every I/O call, SPACELOG_SIM_TRACE=1 for the disk's own trace.
-// A soak: SPACELOG_SIM_SEEDS=5000. SPACELOG_SIM_BUGS=1 also runs the tests of store bugs not
-// fixed yet (marked BUG; pending otherwise).
+// A soak: SPACELOG_SIM_SEEDS=5000.
 import { expect } from "chai";
 import { type Core, loadCore } from "../../host/core/index.js";
 import { IoError } from "../../host/errors.js";
@@ -21,22 +20,22 @@ import { open } from "../../host/store/index.js";
 import { propertySeed } from "../core/core-check.js";
 
 /**
- * Seeds by default: the file takes under a minute on a 2-core machine (about 40 s for these, 8 s
- * for the turn test). A seed costs about 200 ms of CPU since the store's I/O loop writes 1 MiB of
+ * Seeds by default: the file takes under a minute on a 2-core machine (about 40 s for these, 9 s
+ * for the turn test). A seed costs 200-250 ms of CPU since the store's I/O loop writes 1 MiB of
  * zeros ahead of every file it appends to (c51d3c3): the SimDisk copies each step, recovery reads
  * and scans it, and the "sectors" crash model lands it sector by sector (SimInode.landBytes walks
  * the whole damage map per sector). Before that a seed took 25 ms and 1200 seeds ran in 30 s.
  */
-const SEEDS = Number(process.env["SPACELOG_SIM_SEEDS"] ?? 200);
+const SEEDS = Number(process.env["SPACELOG_SIM_SEEDS"] ?? 170);
 /**
- * Seeds that found store bugs (each fixed since), run on top of 1..SEEDS: 510 and 75 (a seal
- * queued behind a failed one hung, and close with it: drained() of a failed store), 1991 and
- * 2331 (a throw after a seal's manifest was installed left the space half-sealed; its next seal
- * asserted). A seed's path moves as the store changes, so these guard the neighbourhood, not the
- * exact case.
+ * Seeds that found store bugs (fixed in 1fb43e3), run on top of 1..SEEDS: 510, 75, 714, 1556, 1753,
+ * 2443, 2521, 2869 ("drained-after-failure": a seal queued behind one whose installation failed
+ * waited for ever in drained(), and close() with it), 1991 and 2331 ("seal-half-installed": a
+ * throw from openBlock after a seal's manifest was installed left the space half-sealed, and its
+ * next seal asserted). A seed's path moves as the store changes, so these guard the
+ * neighbourhood, not the exact case.
  */
 const REGRESSION_SEEDS = [75, 510, 714, 1556, 1753, 1991, 2331, 2443, 2521, 2869];
-const BUGS = process.env["SPACELOG_SIM_BUGS"] === "1";
 const REPLAY = "npx mocha dist/test/sim/store-crash.test.js";
 
 describe("sim: store crash simulation", function () {
@@ -128,31 +127,30 @@ describe("sim: store crash simulation", function () {
     expect([...(outcomes.get("direct") ?? [])], "direct: the batch kept and the definition after it cut").to.include("batch");
   });
 
-  // BUG loop-throw-hangs. When the in-process I/O loop throws (StoreLoop.run rejects: a bug, or an
-  // I/O call that breaks its contract by throwing instead of completing with an errno),
-  // host/store/open-store.ts's onFailure calls store.failBy() and waiters.check(), but the ring
-  // is not failed, and StoreWaiters (store-waiters.ts) rejects only once ring.state is Failed. So
-  // failBy rejects the acknowledgements, while the waits on the ring itself never settle: the
-  // open's startup durableNow(), a seal's durableNow() and waitJob(), close()'s waitClosed(). The
-  // log's recordFailure (wal/log.ts) fails the ring with FailureKind.LoopStopped first, and so does
-  // Store.abandonAfterCrash. The simulation meets it as an open() that never settles after a crash
-  // inside the loop's own calls (seed 1: lifetime 1 crashes at submitWrite of the open's new
-  // staging), which a dead process may do: it leaks that store's ring instead. Here without any
-  // crash: a StorageIo whose writes throw IoError at the k-th submitWrite.
-  (BUGS ? it : it.skip)("BUG loop-throw-hangs: open(), seal() and close() settle after a throw out of the in-process I/O loop", async () => {
+  // Was a bug (fixed in 45fc87d), "loop-throw-hangs": when the in-process I/O loop threw (a bug,
+  // or an I/O call breaking its contract by throwing instead of completing with an errno),
+  // open-store.ts's onFailure failed the store's own waits but not the ring, and StoreWaiters
+  // rejects only once the ring has failed: the open's startup sync, a seal's sync and install,
+  // close()'s wait for the loop never settled. The simulation met it as an open() still pending
+  // after a crash inside the loop's own calls (seed 1, lifetime 1: the crash at submitWrite of the
+  // open's new staging). Here without a crash: the k-th submitWrite throws IoError.
+  it("open(), seal() and close() settle after a throw out of the in-process I/O loop (was loop-throw-hangs)", async () => {
     const core = await loadCore();
-    for (const k of [1, 7, 9]) {
-      const outcome = await throwingIoScenario(core, k);
-      expect(outcome, `the k = ${k}th submitWrite throws`).to.not.match(/never settled/);
+    for (const k of [1, 4, 7, 9, 11]) {
+      const { outcome, thrown } = await throwingIoScenario(core, k);
+      if (k === 1) expect(thrown, "the open's first write throws").to.equal(true);
+      expect(outcome, `the ${k}th submitWrite throws`).to.not.match(/never settled/);
+      if (thrown) expect(outcome, `the ${k}th submitWrite throws: some call says so`).to.match(/rejected/);
     }
   });
 });
 
 /**
- * A store over a SimIo whose k-th submitWrite throws (k = 1: in the open's startup; 7: in a
- * seal's installation; 9: after it, so close() is what waits). Returns how each call settled.
+ * A store over a SimIo whose k-th submitWrite throws (at 2328a3c: k = 1 in the open's startup,
+ * 7 in a seal's installation, 9 after it, so that close() is what waits). Returns how each call
+ * settled, and whether the k-th write came at all.
  */
-async function throwingIoScenario(core: Core, k: number): Promise<string> {
+async function throwingIoScenario(core: Core, k: number): Promise<{ outcome: string; thrown: boolean }> {
   const disk = new SimDisk({ seed: 1 });
   const sim = createSimIo(core, disk);
   let writes = 0;
@@ -187,5 +185,5 @@ async function throwingIoScenario(core: Core, k: number): Promise<string> {
     await settle("seal", store.seal("a"));
     await settle("close", store.close());
   }
-  return steps.join("; ");
+  return { outcome: steps.join("; "), thrown: writes >= k };
 }
