@@ -8,6 +8,7 @@ import { hilbertChecks } from "../core/hilbert-checks.js";
 import { hilbertRangesChecks } from "../core/hilbert-ranges-checks.js";
 import { sortChecks } from "../core/sort-checks.js";
 import { completionsChecks } from "../core/completions-checks.js";
+import { storeRuntimeChecks } from "../core/store-runtime-checks.js";
 
 export const allCoreChecks: ReadonlyArray<readonly [string, readonly CoreCheck[]]> = [
   ["crc", crcChecks],
@@ -18,4 +19,5 @@ export const allCoreChecks: ReadonlyArray<readonly [string, readonly CoreCheck[]
   ["hilbert ranges", hilbertRangesChecks],
   ["sort", sortChecks],
   ["completions", completionsChecks],
+  ["store", storeRuntimeChecks],
 ];
