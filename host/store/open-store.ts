@@ -77,7 +77,7 @@ export async function open(dir: string, options: StoreOptions = {}): Promise<Sto
       nextSpaceId: recovered.nextSpaceId, nextRevision: recovered.nextRevision, recovery: recovered.report,
     });
     adoptRecovered(store, recovered);
-    const config: StoreLoopConfig = { dir, durability: resolved.durability };
+    const config: StoreLoopConfig = { dir, durability: resolved.durability, preallocateBytes: resolved.preallocateBytes };
     const opened = store;
     // The first failure the store knows of (a loop that threw, a thread that died) is the one
     // every wait rejects with; else the failure the loop recorded in the ring.

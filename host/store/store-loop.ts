@@ -32,6 +32,8 @@ import { PIECE_HEADER_SIZE, PieceKind, pieceSpan, readPieceHeader } from "./ring
 export interface StoreLoopConfig {
   readonly dir: string;
   readonly durability: Durability;
+  /** Zeros written ahead of a stream's data per step; 0 turns preallocation off. */
+  readonly preallocateBytes: number;
 }
 
 /** Bytes of a background block write per step (between two turns). */
@@ -219,11 +221,12 @@ export class StoreLoop {
    * the next step. Large turns append instead: there the data's flush dwarfs the journal commit.
    */
   private async preallocate(byStream: ReadonlyMap<number, Uint8Array[]>, turnBytes: number): Promise<void> {
-    if (turnBytes > STORE_PREALLOCATE_BYTES / 8) return;
+    const step = this.config.preallocateBytes;
+    if (step === 0 || turnBytes > step / 8) return;
     for (const id of byStream.keys()) {
       const stream = this.streams.get(id);
-      if (stream === undefined || stream.zeroedEnd - stream.end >= STORE_PREALLOCATE_BYTES / 2) continue;
-      const to = stream.zeroedEnd + STORE_PREALLOCATE_BYTES;
+      if (stream === undefined || stream.zeroedEnd - stream.end >= step / 2) continue;
+      const to = stream.zeroedEnd + step;
       stream.dirty = true;
       const failed = await writeWhole(this.io, stream.file, [zerosOf(to - stream.zeroedEnd)], stream.zeroedEnd);
       if (failed !== null) this.failWrite([[stream, stream.end]], failed);

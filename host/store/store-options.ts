@@ -6,6 +6,7 @@ import { type Clock } from "../io/clock.js";
 import { type StorageIo } from "../io/storage-io.js";
 import { type Durability, type DurabilityOption, parseDurability } from "../wal/durability.js";
 import { type TimerSource } from "../wal/loop-waker.js";
+import { STORE_PREALLOCATE_BYTES } from "./store-loop.js";
 import { PUT_FIXED_SIZE, PUT_VALUE_SIZE_MAX } from "./store-record.js";
 
 export interface StoreOptions {
@@ -22,6 +23,11 @@ export interface StoreOptions {
   readonly ioThread?: boolean;
   /** In-process backend when ioThread is false: "threadpool" (default) or "sync". */
   readonly io?: "sync" | "threadpool";
+  /**
+   * Write zeros ahead of each hot segment's and staging's data (1 MiB steps, while turns are
+   * small) so that fdatasync overwrites allocated blocks instead of growing the file. Default true.
+   */
+  readonly preallocate?: boolean;
   /** Share a loaded core (its memory hosts the ring). Default: a new one per store. */
   readonly core?: Core;
   /** For the simulator and tests: the StorageIo to use (implies ioThread: false). */
@@ -36,6 +42,8 @@ export interface ResolvedStoreOptions {
   readonly sealBytes: number;
   readonly ioThread: boolean;
   readonly io: "sync" | "threadpool";
+  /** Bytes of zeros per preallocation step; 0 when off. */
+  readonly preallocateBytes: number;
 }
 
 const MIB = 1 << 20;
@@ -48,7 +56,7 @@ export const STORE_RING_SIZE = 32 * MIB + 64 * 1024;
 if (8 + PUT_FIXED_SIZE + PUT_VALUE_SIZE_MAX + 16 + 15 > STORE_RING_SIZE / 2 - 16) throw new Error("the ring holds the largest put");
 
 const STORE_OPTION_KEYS: ReadonlySet<string> = new Set([
-  "durability", "sealRecords", "sealBytes", "ioThread", "io", "core", "storage", "clock", "timers",
+  "durability", "sealRecords", "sealBytes", "ioThread", "io", "preallocate", "core", "storage", "clock", "timers",
 ]);
 
 function integerIn(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -73,6 +81,8 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
   if (unknown.length > 0) throw new InvalidArgumentError(`unknown open option${unknown.length > 1 ? "s" : ""} ${unknown.map((k) => JSON.stringify(k)).join(", ")}; the options are ${[...STORE_OPTION_KEYS].join(", ")}`);
   const ioThread: unknown = options.ioThread;
   if (ioThread !== undefined && typeof ioThread !== "boolean") throw new InvalidArgumentError(`ioThread must be a boolean; got ${JSON.stringify(ioThread) ?? String(ioThread)}`);
+  const preallocate: unknown = options.preallocate;
+  if (preallocate !== undefined && typeof preallocate !== "boolean") throw new InvalidArgumentError(`preallocate must be a boolean; got ${JSON.stringify(preallocate) ?? String(preallocate)}`);
   if (options.io !== undefined && options.io !== "sync" && options.io !== "threadpool") throw new InvalidArgumentError(`io must be "sync" or "threadpool"; got ${String(options.io)}`);
   checkObject(options, "core", "crc32c");
   checkObject(options, "clock", "nowMs");
@@ -85,5 +95,6 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     sealBytes: integerIn("sealBytes", options.sealBytes, 64 * MIB, 1024, 1024 * MIB),
     ioThread: options.storage === undefined && ioThread !== false,
     io: options.io ?? "threadpool",
+    preallocateBytes: preallocate === false ? 0 : STORE_PREALLOCATE_BYTES,
   };
 }

@@ -20,13 +20,11 @@ import { open } from "../../host/store/index.js";
 import { propertySeed } from "../core/core-check.js";
 
 /**
- * Seeds by default: the file takes under a minute on a 2-core machine (about 40 s for these, 9 s
- * for the turn test). A seed costs 200-250 ms of CPU since the store's I/O loop writes 1 MiB of
- * zeros ahead of every file it appends to (c51d3c3): the SimDisk copies each step, recovery reads
- * and scans it, and the "sectors" crash model lands it sector by sector (SimInode.landBytes walks
- * the whole damage map per sector). Before that a seed took 25 ms and 1200 seeds ran in 30 s.
+ * Seeds by default: 2000, about 100 s on this 2-core machine (a seed ~50 ms). One seed in 8
+ * runs with preallocation on (simulate-store.ts): its 1 MiB of zeros per file costs the SimDisk
+ * a copy per step and recovery a scan, ~10x a seed's time.
  */
-const SEEDS = Number(process.env["SPACELOG_SIM_SEEDS"] ?? 170);
+const SEEDS = Number(process.env["SPACELOG_SIM_SEEDS"] ?? 2000);
 /**
  * Seeds that found store bugs (fixed in 1fb43e3), run on top of 1..SEEDS: 510, 75, 714, 1556, 1753,
  * 2443, 2521, 2869 ("drained-after-failure": a seal queued behind one whose installation failed
