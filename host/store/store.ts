@@ -618,11 +618,24 @@ export class Store {
 
   /** @internal Frees everything without any I/O: after a close, or a simulated crash. */
   release(): void {
-    for (const space of this.spacesByName.values()) for (const block of space.blocks) block.reader.close();
-    for (const region of this.regions.splice(0)) this.core.releaseRegion(region);
+    // Memory first, which cannot fail; then the I/O, which can (after a crash, or a failed open),
+    // each step on its own so one failure leaks nothing else.
     this.ring.detach();
-    this.lock.release();
-    this.coldIo.dispose();
+    for (const region of this.regions.splice(0)) this.core.releaseRegion(region);
+    const steps: Array<() => void> = [
+      ...[...this.spacesByName.values()].flatMap((space) => space.blocks.map((block) => () => block.reader.close())),
+      () => this.lock.release(),
+      () => this.coldIo.dispose(),
+    ];
+    let first: unknown = null;
+    for (const step of steps) {
+      try {
+        step();
+      } catch (error) {
+        first ??= error;
+      }
+    }
+    if (first !== null) throw first;
   }
 
   /**
