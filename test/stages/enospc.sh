@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# npm run test:enospc: the log on a real, small, full file system. Makes a 16 MiB ext4 image
+# npm run test:enospc: the log and the store on a real, small, full file system. Makes a 16 MiB ext4 image
 # (no blocks reserved for root, so root sees ENOSPC like anyone), loop-mounts it, and runs
-# dist/test/enospc/enospc-main.js on it; unmounts and detaches in a trap, even on failure.
+# dist/test/enospc/enospc-main.js (the log) and store-enospc-main.js (the store) on it; unmounts and detaches in a trap, even on failure.
 # Needs root and loop devices; without them it says why and exits 0.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -35,4 +35,5 @@ if ! err=$(mount -o loop "$image" "$mnt" 2>&1); then skip "cannot loop-mount an 
 
 start=$SECONDS
 node dist/test/enospc/enospc-main.js "$mnt"
+node dist/test/enospc/store-enospc-main.js "$mnt"
 echo "test:enospc: passed in $((SECONDS - start)) s"
