@@ -154,7 +154,13 @@ export class IoLoop {
       this.progress();
       return false;
     }
-    this.state.load();
+    try {
+      this.state.load();
+    } catch (error) {
+      this.ring.fail(FailureKind.Sync, -errnoNumber(errnoOfThrown(error)));
+      this.progress();
+      return false;
+    }
     if (!this.state.staleAtOpen(current.segmentId, this.ring.origin)) return true;
     if (this.state.namesNewSegment(current.segmentId)) {
       try {
