@@ -110,7 +110,7 @@ export class Log {
     registerLogInternals(this, { start: (host) => this.start(host), abandon: (error) => this.abandon(error) });
   }
 
-  /** Stream offset just past the last appended entry (written or not). */
+  /** Stream offset just past the last byte placed (written or not): entries, and the sync marks the log adds on its own once everything before them is durable. */
   get position(): bigint {
     return BigInt(this.appender.positionValue);
   }
