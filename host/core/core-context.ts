@@ -24,6 +24,8 @@ export class CoreContext {
   private inputRegion: Region | null = null;
   private viewBuffer: ArrayBufferLike | null = null;
   private viewU8: Uint8Array = new Uint8Array(0);
+  private viewDataBuffer: ArrayBufferLike | null = null;
+  private viewData: DataView = new DataView(new ArrayBuffer(0));
 
   constructor(
     readonly memory: WebAssembly.Memory,
@@ -40,6 +42,16 @@ export class CoreContext {
       this.viewU8 = new Uint8Array(buffer);
     }
     return this.viewU8;
+  }
+
+  /** A DataView over the whole memory, valid until the next grow: hot paths index it by pointer, with no view per call. */
+  get data(): DataView {
+    const buffer = this.memory.buffer;
+    if (buffer !== this.viewDataBuffer) {
+      this.viewDataBuffer = buffer;
+      this.viewData = new DataView(buffer);
+    }
+    return this.viewData;
   }
 
   /** A DataView over [ptr, ptr + length). */

@@ -7,7 +7,7 @@ import { type Ptr } from "./pointer.js";
 import { type Region } from "./region-allocator.js";
 import { type Xxh64Exports, bindXxh64Exports, xxh64At, xxh64OfBytes } from "./xxh64.js";
 import { type FrameExports, type FrameScan, bindFrameExports, encodeFrames, encodeFramesAt, readScan, scanFrames } from "./frame.js";
-import { type HilbertExports, bindHilbertExports, hilbertKey, hilbertKeyOfNumbers, hilbertKeysAt, hilbertPoint } from "./hilbert.js";
+import { type HilbertExports, bindHilbertExports, hilbertKey, hilbertKeyOfNumbers, hilbertKeysAt, hilbertPoint, hilbertPointOfNumbers } from "./hilbert.js";
 import { type HilbertBox, type HilbertRanges, type HilbertRangesOptions, hilbertRanges } from "./hilbert-ranges.js";
 import { type SortExports, type SortTuple, SortScratch, bindSortExports, sortTupleArray, sortTuplesAt } from "./radix-sort.js";
 import {
@@ -122,14 +122,19 @@ export class Core {
     return hilbertKey(this.context, this.hilbertExports, dims, bits, point);
   }
 
-  /** The point of a key in [0, 2^(dims*bits)), always as bigints (Number() them when bits <= 53). */
   /** Hot path: coordinates already checked to be numbers in [0, 2^bits), bits <= 32. */
   hilbertKeyOfNumbers(dims: number, bits: number, point: ArrayLike<number>, ord?: { ord: number }): bigint {
     return hilbertKeyOfNumbers(this.context, this.hilbertExports, dims, bits, point, ord);
   }
 
+  /** The point of a key in [0, 2^(dims*bits)), always as bigints (Number() them when bits <= 53). */
   hilbertPoint(dims: number, bits: number, key: bigint): bigint[] {
     return hilbertPoint(this.context, this.hilbertExports, dims, bits, key);
+  }
+
+  /** Hot path for bits <= 53: the point of a key as numbers, written into `out` and returned. */
+  hilbertPointOfNumbers(dims: number, bits: number, key: bigint, out: number[]): number[] {
+    return hilbertPointOfNumbers(this.context, this.hilbertExports, dims, bits, key, out);
   }
 
   /**

@@ -87,6 +87,33 @@ export function hilbertPoint(ctx: CoreContext, fns: HilbertExports, dims: number
   return point;
 }
 
+/** Coordinates up to this many bits are exact as numbers (2^53 - 1 is Number.MAX_SAFE_INTEGER). */
+export const HILBERT_NUMBER_BITS_MAX = 53;
+
+const KEY_U64_MAX = (1n << 64n) - 1n;
+
+/**
+ * hilbertPoint's hot path for bits <= 53: the coordinates as numbers, written into `out` (its
+ * first `dims` slots; returned), with no bigint per coordinate and no view per call. A query
+ * decodes one key per result with it. The core checks the key against the space.
+ */
+export function hilbertPointOfNumbers(ctx: CoreContext, fns: HilbertExports, dims: number, bits: number, key: bigint, out: number[]): number[] {
+  if (bits > HILBERT_NUMBER_BITS_MAX) throw new DimensionsOutOfRangeError(`hilbertPointOfNumbers takes bits <= ${HILBERT_NUMBER_BITS_MAX} (exact numbers); got ${bits}`);
+  // A bigint outside u64 would wrap on its way into the core: refused here, and every key of the
+  // space is below 2^64, so the core's own check covers the rest.
+  if (typeof key !== "bigint" || key < 0n || key > KEY_U64_MAX) {
+    throw new CoordinateOutOfRangeError(`a key of a (${dims}, ${bits}) space is a bigint in [0, 2^${dims * bits}); got ${String(key)}`);
+  }
+  const region = ctx.input(dims * 8);
+  const code = fns.hilbertPointChecked(dims, bits, key, region.ptr);
+  if (code !== HilbertCode.ok) throw hilbertCodeError(code, "hilbertPoint");
+  const view = ctx.data;
+  for (let axis = 0, at: number = region.ptr; axis < dims; axis++, at += 8) {
+    out[axis] = view.getUint32(at + 4, true) * 4294967296 + view.getUint32(at, true);
+  }
+  return out;
+}
+
 /**
  * Keys of `count` points already in the memory: u32 coordinates interleaved per point at
  * `coordsPtr` (4-byte aligned); the key of point i as a u64 at outKeysPtr + i * outKeyStrideBytes

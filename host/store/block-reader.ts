@@ -21,6 +21,7 @@ import { type Core } from "../core/index.js";
 import { ClosedError, CorruptionError, IoError } from "../errors.js";
 import { type IoFile, type StorageIo } from "../io/storage-io.js";
 import { decodeChunk } from "./block-chunk.js";
+import { ChunkCache } from "./chunk-cache.js";
 import {
   BLOCK_HEADER_SIZE, BLOCK_SIZE_MAX, BLOCK_SIZE_MIN, BLOCK_TRAILER_SIZE, type BlockIndex, type BlockProblem, type BlockRecord,
   type ChunkRef, H_BLOCK_ID, H_KEY_MAX, H_KEY_MIN, H_RECORD_COUNT, H_REVISION_MAX, H_REVISION_MIN, H_SPACE_ID, U64_MAX,
@@ -106,7 +107,8 @@ function readBlockIndex(core: Core, io: StorageIo, file: IoFile, path: string, b
  * Opens block `blockId` of directory `dir`, as the manifest entry `expected` describes it. Every
  * way the file fails to be that block is a CorruptionError naming the file; no reader is made.
  */
-export function openBlock(core: Core, io: StorageIo, dir: string, blockId: bigint, expected: BlockExpectation): BlockReader {
+export function openBlock(core: Core, io: StorageIo, dir: string, blockId: bigint, expected: BlockExpectation,
+  cache: ChunkCache = new ChunkCache(READER_CACHE_BYTES_DEFAULT)): BlockReader {
   assert(blockId >= 1n && blockId <= U64_MAX, "block ids are u64 values from 1");
   assert(Number.isSafeInteger(expected.fileSize) && expected.fileSize >= 0, "a manifest's file size is a non-negative integer");
   const path = `${dir}/${blockFileName(blockId)}`;
@@ -122,28 +124,36 @@ export function openBlock(core: Core, io: StorageIo, dir: string, blockId: bigin
   try {
     const index = readBlockIndex(core, io, file, path, blockId, expected);
     opened = true;
-    return new BlockReader(core, io, file, path, index);
+    return new BlockReader(core, io, file, path, index, cache);
   } finally {
     if (!opened) io.closeFile(file);
   }
 }
 
-/** Decoded chunks a reader keeps (at most 4 x 64 KiB of records per block). */
+/** The cache of a reader opened without the store's (tests, tools): four chunks of the largest size. */
+export const READER_CACHE_BYTES_DEFAULT = 4 * 64 * 1024;
+
+/** Decoded chunks a reader keeps for a scan that does not fill the shared cache (at most 4 x 64 KiB). */
 export const RECENT_CHUNKS_MAX = 4;
 
 /** An open, verified block: its index in memory, its chunks read on demand. */
 export class BlockReader {
   private closed = false;
   /**
-   * The last chunks read, verified and decoded, newest last. A query's key ranges are many and
-   * close together (a box is up to QUERY_RANGES_MAX ranges), so neighbouring ranges land in one
-   * chunk again and again; a block never changes, so a chunk verified once stays good.
+   * This reader's id in the cache of chunks read, verified and decoded (chunk-cache.ts). A query's
+   * key ranges are many and close together (a box is up to QUERY_RANGES_MAX ranges), so
+   * neighbouring ranges land in one chunk again and again; a block never changes, so a chunk
+   * verified once stays good.
    */
+  private readonly cacheId: number;
+  /** The last chunks a scan that does not fill the cache read, newest last: its neighbouring ranges still share them. */
   private readonly recent: Array<{ readonly chunkIndex: number; readonly records: BlockRecord[] }> = [];
 
   /** Made by openBlock, which has verified `index`. */
   constructor(private readonly core: Core, private readonly io: StorageIo, private readonly file: IoFile,
-    readonly path: string, readonly index: BlockIndex) {}
+    readonly path: string, readonly index: BlockIndex, private readonly cache: ChunkCache) {
+    this.cacheId = cache.registerReader();
+  }
 
   /**
    * The block's records with key in [keyFrom, keyTo] (inclusive), in (key, revision) order. Each
@@ -158,13 +168,13 @@ export class BlockReader {
    * records() without the async iterator: the reads are the cold path's synchronous readAt, so a
    * query's inner loop needs no promise per record (store.ts query).
    */
-  *recordsSync(keyFrom: bigint, keyTo: bigint): Generator<BlockRecord, void, undefined> {
+  *recordsSync(keyFrom: bigint, keyTo: bigint, fillCache = true): Generator<BlockRecord, void, undefined> {
     assert(keyFrom >= 0n && keyTo <= U64_MAX, "keys are u64 values");
     assert(keyFrom <= keyTo, "a key range is inclusive and not empty");
     if (this.closed) throw new ClosedError(`the block reader of ${this.path} is closed`);
     let previous: BlockRecord | undefined;
     for (const chunk of chunksOverlapping(this.index, keyFrom, keyTo)) {
-      const records = this.chunkRecords(chunk, previous);
+      const records = this.chunkRecords(chunk, previous, fillCache);
       previous = records[records.length - 1];
       // Records are sorted by key: start at the first in range, stop past keyTo.
       let low = 0;
@@ -186,6 +196,8 @@ export class BlockReader {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.recent.length = 0;
+    this.cache.dropReader(this.cacheId);
     this.io.closeFile(this.file);
   }
 
@@ -194,13 +206,17 @@ export class BlockReader {
    * run, if read: one key's revisions may span two chunks, and decodeChunk checks order only
    * within a chunk, so the step across the boundary is checked here.
    */
-  private chunkRecords(chunk: ChunkRef, previous: BlockRecord | undefined): BlockRecord[] {
+  private chunkRecords(chunk: ChunkRef, previous: BlockRecord | undefined, fillCache: boolean): BlockRecord[] {
     if (this.closed) throw new ClosedError(`the block reader of ${this.path} is closed`);
-    const cached = this.recent.find((c) => c.chunkIndex === chunk.chunkIndex);
-    const records = cached?.records ?? this.readChunk(chunk);
-    if (cached === undefined) {
-      this.recent.push({ chunkIndex: chunk.chunkIndex, records });
-      if (this.recent.length > RECENT_CHUNKS_MAX) this.recent.shift();
+    let records = this.cache.get(this.cacheId, chunk.chunkIndex) ?? this.recent.find((c) => c.chunkIndex === chunk.chunkIndex)?.records;
+    if (records === undefined) {
+      records = this.readChunk(chunk);
+      if (fillCache) {
+        this.cache.put(this.cacheId, chunk.chunkIndex, chunk.length, records);
+      } else {
+        this.recent.push({ chunkIndex: chunk.chunkIndex, records });
+        if (this.recent.length > RECENT_CHUNKS_MAX) this.recent.shift();
+      }
     }
     const first = records[0];
     assert(first !== undefined, "a verified chunk holds at least one record");

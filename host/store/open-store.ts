@@ -24,6 +24,7 @@ import { STORE_IDENTITY } from "./store-files.js";
 import { StoreFiles } from "./store-file-set.js";
 import { type StoreLoopConfig } from "./store-loop.js";
 import { type ResolvedStoreOptions, type StoreOptions, STORE_RING_SIZE, resolveStoreOptions } from "./store-options.js";
+import { ChunkCache } from "./chunk-cache.js";
 import { type RecoveredSpace, type StoreRecovery, recoverStore } from "./store-recovery.js";
 import { startInProcessStoreLoop, startStoreThread } from "./store-thread.js";
 import { StoreWaiters } from "./store-waiters.js";
@@ -64,7 +65,8 @@ export async function open(dir: string, options: StoreOptions = {}): Promise<Sto
     }
     lock = DirectoryLock.acquire(coldIo, dir);
     prepareSpacelogDirectory(coldIo, dir, { identity: STORE_IDENTITY, noun: "store", refuse: (message) => new NotAStoreError(message) });
-    const recovered = recoverStore(core, coldIo, dir);
+    const chunkCache = new ChunkCache(resolved.cacheBytes);
+    const recovered = recoverStore(core, coldIo, dir, chunkCache);
     const { ring, region } = CommitRing.allocate(core, { ringSizeBytes: STORE_RING_SIZE, spillSizeBytes: 0 });
     ring.reset(0n);
     const lengths = core.allocateRegion(LENGTHS_REGION_SIZE);
@@ -73,7 +75,7 @@ export async function open(dir: string, options: StoreOptions = {}): Promise<Sto
     const files = new StoreFiles(core);
     const spaces = recovered.spaces.map((space) => spaceStateOf(space, queue, files, recovered.nextRevision));
     store = new Store({
-      core, coldIo, dir, options: resolved, ring, regions, lock, queue, files, manifest: recovered.manifest, spaces,
+      core, coldIo, dir, options: resolved, ring, regions, lock, queue, files, chunkCache, manifest: recovered.manifest, spaces,
       nextSpaceId: recovered.nextSpaceId, nextRevision: recovered.nextRevision, recovery: recovered.report,
     });
     adoptRecovered(store, recovered);

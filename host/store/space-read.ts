@@ -17,13 +17,18 @@
 // 3. The ranges increase, so the output is in key order with no sort; it streams, and stops at
 //    `limit`, closing every source (the merge's finally).
 // Memory: the ranges (at most rangesMax pairs), one tail cursor per run, and one verified chunk
-// per block source of the current range. Nothing scales with the answer's size.
+// per block source of the current range. Nothing scales with the answer's size. Chunks read go
+// into the store's chunk cache (chunk-cache.ts, bounded by its budget) unless the caller says the
+// scan is too large to fill it (fillCache), and then each reader keeps its last few.
+//
+// The store asks for fewer ranges for small boxes (store.ts rangesFor) and passes a PointDecoder,
+// so a result that passed the exact filter is not decoded twice.
 //
 // Why rangesMax 256 (the core's default): each range costs a fixed amount whatever it holds, a
 // search in each tail run plus, per block it meets, a binary search of the index and at least
-// one chunk read. A chunk holds up to 64 records, so ranges finer than a chunk's key span read
-// the same chunk again, once per range; with 256 ranges a block re-reads at most 255 chunks
-// beyond those the box needs (at most 255 x 64 KiB = 16 MiB, typically a few KiB a chunk). Fewer ranges widen the
+// one chunk lookup. A chunk holds up to 64 records, so ranges finer than a chunk's key span meet
+// the same chunk again, once per range (served from memory: the cache or the reader's last few
+// chunks). Fewer ranges widen the
 // superset instead, and every added cell that holds a point costs one hilbertPoint in the filter.
 // Measured with this core (2 dims, bits 16, a 1000 x 1000 box at (1000, 1003); at (12345, 12348)
 // in brackets): the exact cover is 846 (947) ranges; 16 ranges add 12.8% (17.6%) to the box's
@@ -36,10 +41,11 @@
 import { assert } from "../assert.js";
 import { type Core } from "../core/index.js";
 import { type BlockReader } from "./block-reader.js";
-import { type CheckedBox, boxContains } from "./box.js";
+import { type CheckedBox } from "./box.js";
 import { type LiveTailView } from "./live-tail.js";
+import { PointDecoder } from "./point-decoder.js";
 import { type ManifestBlock } from "./manifest-format.js";
-import { type SyncVersionSource, type VersionMergeOptions, type VersionSource, mergeVersions, mergeVersionsSync } from "./version-merge.js";
+import { type SyncVersionSource, type VersionMergeOptions, mergeVersionsSync } from "./version-merge.js";
 import { type VersionRecord } from "./version-record.js";
 
 /** The Hilbert key ranges a box query asks the core for; see the header for why 256. */
@@ -65,6 +71,14 @@ export interface PointVersion {
 export interface QueryBoxOptions {
   /** The ranges asked of the core (1..16384); default QUERY_RANGES_MAX. Tests lower it to force a superset. */
   readonly rangesMax?: number;
+  /** Decodes keys for the exact filter; the caller may reuse it for the results' points (the last key decoded is kept). */
+  readonly decoder?: PointDecoder;
+  /**
+   * Whether the chunks read go into the store's chunk cache (default true). A large scan passes
+   * false, so it does not push out what small reads keep using (LevelDB's fill_cache); its
+   * neighbouring ranges still share each reader's last few chunks.
+   */
+  readonly fillCache?: boolean;
 }
 
 /** A record that is not a tombstone is a PointVersion as it is: no copy per result. */
@@ -121,57 +135,23 @@ async function newestInBlock(reader: BlockReader, key: bigint, revision: bigint)
   return newest;
 }
 
-/** The sources of one key range: the tail view's, then each block that may hold a version it sees. */
-function rangeSources(view: SpaceReadView, keyFrom: bigint, keyTo: bigint, revision: bigint): VersionSource[] {
-  const sources: VersionSource[] = [view.tail.range(keyFrom, keyTo, revision)];
-  for (const { entry, reader } of view.blocks) {
-    if (entry.keyMax < keyFrom || entry.keyMin > keyTo) continue;
-    // Every record of the block is newer than the read: nothing in it is seen.
-    if (entry.revisionMin > revision) continue;
-    sources.push(reader.records(keyFrom, keyTo));
-  }
-  return sources;
-}
-
-/** Every live point in the box at `revision`, one version per point, in Hilbert key order, at most `limit`. */
+/**
+ * Every live point in the box at `revision`, one version per point, in Hilbert key order, at most
+ * `limit`: queryBoxSync as an async iterator (every read is the cold path's synchronous readAt,
+ * so the two are one scan).
+ */
 export async function* queryBox(core: Core, view: SpaceReadView, box: CheckedBox, revision: bigint, limit: number,
   options: QueryBoxOptions = {}): AsyncGenerator<PointVersion, void, undefined> {
-  assertReadView(view);
-  assert(box.min.length === view.dims && box.max.length === view.dims, "the box is checked against this space");
-  assert(revision >= 0n, "a read revision is >= 0");
-  assert(Number.isSafeInteger(limit) && limit >= 0, `a query's limit ${limit} is a non-negative integer`);
-  if (limit === 0) return;
-  const { ranges, exact } = core.hilbertRanges(view.dims, view.bits, box, { rangesMax: options.rangesMax ?? QUERY_RANGES_MAX });
-  // An exact cover holds only the box's cells, so the filter (a hilbertPoint per key) is skipped.
-  const mergeOptions: VersionMergeOptions = exact
-    ? { atRevision: revision }
-    : { atRevision: revision, keep: (key) => boxContains(core, view, box, key) };
-  let count = 0;
-  let previousKey = -1n;
-  for (const [keyFrom, keyTo] of ranges) {
-    for await (const record of mergeVersions(rangeSources(view, keyFrom, keyTo, revision), mergeOptions)) {
-      assert(isLive(record), "the merge hides tombstones");
-      // Ranges are disjoint and increasing, and the merge is in key order within one. (Fixed
-      // messages: a template here would build a string per result.)
-      assert(record.key >= keyFrom, "a result lies in its range");
-      assert(record.key <= keyTo, "a result lies in its range");
-      assert(record.key > previousKey, "a query's keys increase");
-      previousKey = record.key;
-      yield record;
-      count += 1;
-      // Returning here closes the merge, which closes every source of the range.
-      if (count === limit) return;
-    }
-  }
+  yield* queryBoxSync(core, view, box, revision, limit, options);
 }
 
 /** The sync sources of one key range (every read is the cold path's synchronous readAt). */
-function rangeSourcesSync(view: SpaceReadView, keyFrom: bigint, keyTo: bigint, revision: bigint): SyncVersionSource[] {
+function rangeSourcesSync(view: SpaceReadView, keyFrom: bigint, keyTo: bigint, revision: bigint, fillCache: boolean): SyncVersionSource[] {
   const sources: SyncVersionSource[] = [view.tail.range(keyFrom, keyTo, revision)];
   for (const { entry, reader } of view.blocks) {
     if (entry.keyMax < keyFrom || entry.keyMin > keyTo) continue;
     if (entry.revisionMin > revision) continue;
-    sources.push(reader.recordsSync(keyFrom, keyTo));
+    sources.push(reader.recordsSync(keyFrom, keyTo, fillCache));
   }
   return sources;
 }
@@ -188,13 +168,12 @@ export function* queryBoxSync(core: Core, view: SpaceReadView, box: CheckedBox, 
   assert(Number.isSafeInteger(limit) && limit >= 0, "a query's limit is a non-negative integer");
   if (limit === 0) return;
   const { ranges, exact } = core.hilbertRanges(view.dims, view.bits, box, { rangesMax: options.rangesMax ?? QUERY_RANGES_MAX });
-  const mergeOptions: VersionMergeOptions = exact
-    ? { atRevision: revision }
-    : { atRevision: revision, keep: (key) => boxContains(core, view, box, key) };
+  const decoder = options.decoder ?? new PointDecoder(core, view);
+  const mergeOptions: VersionMergeOptions = exact ? { atRevision: revision } : { atRevision: revision, keep: decoder.boxFilter(box) };
   let count = 0;
   let previousKey = -1n;
   for (const [keyFrom, keyTo] of ranges) {
-    for (const record of mergeVersionsSync(rangeSourcesSync(view, keyFrom, keyTo, revision), mergeOptions)) {
+    for (const record of mergeVersionsSync(rangeSourcesSync(view, keyFrom, keyTo, revision, options.fillCache ?? true), mergeOptions)) {
       assert(isLive(record), "the merge hides tombstones");
       assert(record.key >= keyFrom && record.key <= keyTo, "a result lies in its range");
       assert(record.key > previousKey, "a query's keys increase");

@@ -28,6 +28,11 @@ export interface StoreOptions {
    * small) so that fdatasync overwrites allocated blocks instead of growing the file. Default true.
    */
   readonly preallocate?: boolean;
+  /**
+   * Bytes of sealed blocks' chunks kept decoded and verified in memory, counted as their size on
+   * disk (chunk-cache.ts), least recently used out first. Default 16 MiB; 0 keeps none.
+   */
+  readonly cacheBytes?: number;
   /** Share a loaded core (its memory hosts the ring). Default: a new one per store. */
   readonly core?: Core;
   /** For the simulator and tests: the StorageIo to use (implies ioThread: false). */
@@ -44,9 +49,12 @@ export interface ResolvedStoreOptions {
   readonly io: "sync" | "threadpool";
   /** Bytes of zeros per preallocation step; 0 when off. */
   readonly preallocateBytes: number;
+  readonly cacheBytes: number;
 }
 
 const MIB = 1 << 20;
+/** The chunk cache's default budget: on-disk bytes; the decoded records take a few times that in the heap. */
+export const STORE_CACHE_BYTES_DEFAULT = 16 * MIB;
 /**
  * The commit ring: 32 MiB + 64 KiB, so that half of it (the largest piece, piece-writer.ts) holds
  * a put of the largest value, PUT_VALUE_SIZE_MAX, with its frame and piece headers.
@@ -56,7 +64,7 @@ export const STORE_RING_SIZE = 32 * MIB + 64 * 1024;
 if (8 + PUT_FIXED_SIZE + PUT_VALUE_SIZE_MAX + 16 + 15 > STORE_RING_SIZE / 2 - 16) throw new Error("the ring holds the largest put");
 
 const STORE_OPTION_KEYS: ReadonlySet<string> = new Set([
-  "durability", "sealRecords", "sealBytes", "ioThread", "io", "preallocate", "core", "storage", "clock", "timers",
+  "durability", "sealRecords", "sealBytes", "ioThread", "io", "preallocate", "cacheBytes", "core", "storage", "clock", "timers",
 ]);
 
 function integerIn(name: string, value: unknown, fallback: number, min: number, max: number): number {
@@ -96,5 +104,6 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     ioThread: options.storage === undefined && ioThread !== false,
     io: options.io ?? "threadpool",
     preallocateBytes: preallocate === false ? 0 : STORE_PREALLOCATE_BYTES,
+    cacheBytes: integerIn("cacheBytes", options.cacheBytes, STORE_CACHE_BYTES_DEFAULT, 0, 2 ** 40),
   };
 }

@@ -14,7 +14,7 @@
 // a microtask per result.
 import { assert, constants } from "../assert.js";
 import { CursorHeap, type HeapCursor } from "./cursor-heap.js";
-import { assertVersionRecord, compareVersions, type VersionRecord } from "./version-record.js";
+import { assertVersionRecord, compareVersions, isVersionRecord, type VersionRecord } from "./version-record.js";
 
 export interface VersionMergeOptions {
   /** The read revision R: versions above it are ignored. */
@@ -53,14 +53,17 @@ class VersionResolver {
       return;
     }
     const record = result.value;
-    assertVersionRecord(record, `source ${cursor.order}`);
+    // Per record, so the messages are built only when a check fails (a template here would
+    // format two bigints per record).
+    if (!isVersionRecord(record)) assertVersionRecord(record, `source ${cursor.order}`);
     if (isFirst) {
       cursor.record = record;
       this.heap.push(cursor);
       return;
     }
-    assert(compareVersions(cursor.record, record) < 0,
-      `source ${cursor.order} is sorted by (key, revision): (${record.key}, ${record.revision}) follows (${cursor.record.key}, ${cursor.record.revision})`);
+    if (!(compareVersions(cursor.record, record) < 0)) {
+      assert(false, `source ${cursor.order} is sorted by (key, revision): (${record.key}, ${record.revision}) follows (${cursor.record.key}, ${cursor.record.revision})`);
+    }
     cursor.record = record;
     this.heap.siftDownTop();
   }

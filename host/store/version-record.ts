@@ -40,6 +40,12 @@ export function compareVersions(a: VersionRecord, b: VersionRecord): number {
   return 0;
 }
 
+/** assertVersionRecord's checks as a predicate, for hot paths that format a message only on failure. */
+export function isVersionRecord(record: VersionRecord): boolean {
+  return typeof record.key === "bigint" && record.key >= 0n && record.key <= KEY_MAX && typeof record.revision === "bigint" && record.revision >= 1n
+    && (record.value === null || record.value instanceof Uint8Array);
+}
+
 /** The cheap checks every record gets where it enters a store structure. */
 export function assertVersionRecord(record: VersionRecord, what: string): void {
   assert(typeof record.key === "bigint", `${what}: the key is a bigint`);

@@ -7,7 +7,8 @@ import { type Core } from "../../host/core/index.js";
 import { CorruptLogError, CorruptionError, ClosedError, IoError } from "../../host/errors.js";
 import { createRealIo } from "../../host/io/create-io.js";
 import { type IoFile, type StorageIo } from "../../host/io/storage-io.js";
-import { type BlockExpectation, type BlockReader, openBlock } from "../../host/store/block-reader.js";
+import { type BlockExpectation, type BlockReader, RECENT_CHUNKS_MAX, openBlock } from "../../host/store/block-reader.js";
+import { ChunkCache } from "../../host/store/chunk-cache.js";
 import { encodeBlock } from "../../host/store/block-encode.js";
 import {
   BLOCK_HEADER_SIZE, BLOCK_TRAILER_SIZE, type BlockIndex, type BlockRecord, E_CHECKSUM, BLOCK_INDEX_ENTRY_SIZE,
@@ -337,6 +338,60 @@ describe("store/block-reader", function () {
           // A range across one boundary reads exactly the two chunks it touches.
           expect(await collect(reader, 60n, 70n)).to.deep.equal(records.slice(60, 71));
           expect(counting.reads.map((read) => read.position)).to.deep.equal([index.chunks[0]?.offset, index.chunks[1]?.offset]);
+        } finally {
+          reader.close();
+        }
+      });
+
+      it("aSharedCacheServesAChunkAgainWithNoReadAndNeverAcrossBlocks", async () => {
+        const recordsA = denseRecords(64 * 4);
+        const recordsB = denseRecords(64 * 4, 9);
+        const bytesA = encodeBlock(core, { blockId: 1n, spaceId: SPACE_ID, records: recordsA });
+        const bytesB = encodeBlock(core, { blockId: 2n, spaceId: SPACE_ID, records: recordsB });
+        writeBlock(fixture, 1n, bytesA);
+        writeBlock(fixture, 2n, bytesB);
+        const counting = countingIo(fixture.io);
+        const cache = new ChunkCache(1 << 20);
+        const a = openBlock(core, counting.io, fixture.dir, 1n, expectationOf(recordsA, bytesA.byteLength), cache);
+        const b = openBlock(core, counting.io, fixture.dir, 2n, expectationOf(recordsB, bytesB.byteLength), cache);
+        try {
+          counting.reads.length = 0;
+          expect(await collect(a, 10n, 20n)).to.deep.equal(recordsA.slice(10, 21));
+          expect(counting.reads).to.have.length(1);
+          expect(await collect(a, 0n, 63n)).to.deep.equal(recordsA.slice(0, 64));
+          expect(counting.reads, "chunk 0 of block 1 is served from the cache").to.have.length(1);
+          // The same keys in the other block: its own chunk, read from its own file.
+          expect(await collect(b, 10n, 20n)).to.deep.equal(recordsB.slice(10, 21));
+          expect(counting.reads).to.have.length(2);
+          expect(cache.heldBytes).to.equal((indexOf(core, bytesA, 1n).chunks[0]?.length ?? 0) + (indexOf(core, bytesB, 2n).chunks[0]?.length ?? 0));
+          a.close();
+          expect(cache.heldBytes, "a closed reader's chunks leave the cache").to.equal(indexOf(core, bytesB, 2n).chunks[0]?.length);
+        } finally {
+          a.close();
+          b.close();
+        }
+        expect(cache.heldBytes).to.equal(0);
+      });
+
+      it("aScanThatDoesNotFillTheCacheKeepsOnlyItsLastChunks", async () => {
+        const records = denseRecords(64 * 8);
+        const bytes = encodeBlock(core, { blockId: 1n, spaceId: SPACE_ID, records });
+        writeBlock(fixture, 1n, bytes);
+        const counting = countingIo(fixture.io);
+        const cache = new ChunkCache(1 << 20);
+        const reader = openBlock(core, counting.io, fixture.dir, 1n, expectationOf(records, bytes.byteLength), cache);
+        try {
+          const scan = (from: bigint, to: bigint): BlockRecord[] => [...reader.recordsSync(from, to, false)];
+          counting.reads.length = 0;
+          expect(scan(0n, 511n)).to.deep.equal(records);
+          expect(counting.reads).to.have.length(8);
+          expect(cache.heldBytes, "nothing went into the shared cache").to.equal(0);
+          // The last RECENT_CHUNKS_MAX chunks are still at hand; the first ones were let go.
+          expect(scan(64n * 7n, 64n * 7n + 3n)).to.deep.equal(records.slice(64 * 7, 64 * 7 + 4));
+          expect(counting.reads).to.have.length(8);
+          expect(scan(0n, 3n)).to.deep.equal(records.slice(0, 4));
+          expect(counting.reads).to.have.length(9);
+          expect(RECENT_CHUNKS_MAX).to.equal(4);
         } finally {
           reader.close();
         }

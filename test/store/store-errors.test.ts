@@ -734,6 +734,8 @@ describe("store: errors", function () {
       [{ sealRecords: 1.5 }, /sealRecords must be an integer .*got 1\.5/],
       [{ sealRecords: "10" }, /sealRecords must be an integer .*got 10/],
       [{ sealBytes: 10 }, /sealBytes must be an integer in 1024\.\.\d+; got 10/],
+      [{ cacheBytes: -1 }, /cacheBytes must be an integer in 0\.\.\d+; got -1/],
+      [{ cacheBytes: 2 ** 41 }, /cacheBytes must be an integer in 0\.\.\d+; got 2199023255552/],
       [{ ioThread: "false" }, /ioThread must be a boolean; got "false"/],
       [{ ioThread: 0 }, /ioThread must be a boolean; got 0/],
       [{ io: "uring" }, /io must be "sync" or "threadpool"; got uring/],

@@ -16,6 +16,7 @@
 // A failure names the seed, its options, the ops so far (the last ones) and the directory (kept);
 // SPACELOG_SEED=<seed> replays that seed alone (SPACELOG_STORE_MODEL_TRACE=all prints every op),
 // SPACELOG_STORE_MODEL_SEEDS=<n> runs seeds 1..n, SPACELOG_STORE_MODEL_OPS=<n> gives each n ops.
+import { STORE_CACHE_BYTES_DEFAULT } from "../../host/store/store-options.js";
 import { type Core, loadCore } from "../../host/core/index.js";
 import { ClosedError, InvalidArgumentError, PointDimensionsError, SpaceExistsError, UnknownSpaceError } from "../../host/errors.js";
 import { Prng } from "../../host/sim/prng.js";
@@ -166,6 +167,8 @@ interface SeedConfig {
   readonly sharedCore: boolean;
   /** Chance that a value is large (hundreds of bytes: sealBytes matters). */
   readonly bigValues: number;
+  /** The chunk cache's budget: none, a few chunks (constant eviction), or the default. */
+  readonly cacheBytes: number | undefined;
 }
 
 export function configOf(seed: number): SeedConfig {
@@ -180,6 +183,8 @@ export function configOf(seed: number): SeedConfig {
   return {
     seed, ops: OPS_OVERRIDE === undefined ? prng.between(ioThread ? 150 : 200, ioThread ? 220 : 320) : Number(OPS_OVERRIDE), durability, ioThread, io, sealRecords, sealBytes,
     sharedCore: prng.chance(0.3), bigValues: prng.pick([0, 0.05, 0.2]),
+    // Its own fork, so that adding it left every other draw of a seed as it was.
+    cacheBytes: new Prng(seed).fork("cache").pick<number | undefined>([undefined, 0, 300, 4096]),
   };
 }
 
@@ -190,6 +195,7 @@ export function describeConfig(config: SeedConfig): string {
     `sealRecords ${config.sealRecords ?? "default"}`,
     `sealBytes ${config.sealBytes ?? "default"}`,
     config.sharedCore ? "shared core" : "own core",
+    `cacheBytes ${config.cacheBytes ?? "default"}`,
     `${config.ops} ops`,
   ].join(", ");
 }
@@ -319,6 +325,7 @@ class SeedRun {
       ...(session.ioThread ? {} : { io: session.io }),
       ...(config.sealRecords === undefined ? {} : { sealRecords: config.sealRecords }),
       ...(config.sealBytes === undefined ? {} : { sealBytes: config.sealBytes }),
+      ...(config.cacheBytes === undefined ? {} : { cacheBytes: config.cacheBytes }),
       ...(this.storeCore === undefined ? {} : { core: this.storeCore }),
     };
   }
@@ -452,6 +459,10 @@ class SeedRun {
     check(stats.ioThread === this.session.ioThread, () => fail("ioThread"));
     const kind = typeof this.session.durability === "string" ? this.session.durability : "interval";
     check(stats.durability.kind === kind, () => fail(`durability is not ${kind}`));
+    const budget = this.config.cacheBytes ?? STORE_CACHE_BYTES_DEFAULT;
+    check(stats.cache.budgetBytes === budget, () => fail(`cache.budgetBytes is not ${budget}`));
+    // Past the budget only while one chunk larger than it is held alone (a chunk is at most 64 KiB here).
+    check(stats.cache.bytes <= Math.max(budget, 64 * 1024) && (budget > 0 || stats.cache.bytes === 0), () => fail("cache.bytes is past its budget"));
   }
 
   async checkGet(name: string, point: readonly number[], revision: bigint | undefined, what = "get"): Promise<void> {
