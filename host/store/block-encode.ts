@@ -10,17 +10,20 @@ import {
   H_KEY_MIN, H_MAGIC, H_RECORD_COUNT, H_RESERVED, H_REVISION_MAX, H_REVISION_MIN, H_SPACE_ID, H_VERSION, U64_MAX,
   VALUE_INFO_TOMBSTONE, VALUE_SIZE_MAX, chunkSeedOf, decodeBlockFrame, frameOf, indexChecksumOf, isBlockProblem,
 } from "./block-format.js";
+import { STEP_RECORDS, type Steps, runToEnd } from "./steps.js";
 
 function recordSizeOf(record: BlockRecord): number {
   return BLOCK_RECORD_HEADER_SIZE + (record.value === null ? 0 : record.value.byteLength);
 }
 
-/** The writer's preconditions on records: a failure is a bug in the seal, never bad input. */
-function assertRecordsSorted(records: readonly BlockRecord[]): void {
+/** The writer's preconditions on records: a failure is a bug in the seal, never bad input. In steps of STEP_RECORDS. */
+function* assertRecordsSorted(records: readonly BlockRecord[]): Steps<void> {
   assert(records.length >= 1, "a block holds at least one record");
   assert(records.length <= 0xffffffff, "recordCount is a u32");
   let previous: BlockRecord | undefined;
-  for (const record of records) {
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % STEP_RECORDS === 0) yield;
+    const record = records[i] as BlockRecord;
     assert(record.key >= 0n && record.key <= U64_MAX, "a key is a u64");
     assert(record.revision >= 1n && record.revision <= U64_MAX, "a revision is a u64 from 1");
     assert(record.value === null || record.value.byteLength <= VALUE_SIZE_MAX, "a value is at most VALUE_SIZE_MAX bytes");
@@ -39,10 +42,16 @@ function assertRecordsSorted(records: readonly BlockRecord[]): void {
  * Returns the record count of each chunk.
  */
 export function planChunks(records: readonly BlockRecord[]): number[] {
+  return runToEnd(planChunksInSteps(records));
+}
+
+function* planChunksInSteps(records: readonly BlockRecord[]): Steps<number[]> {
   const counts: number[] = [];
   let count = 0;
   let length = 0;
-  for (const record of records) {
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % STEP_RECORDS === 0) yield;
+    const record = records[i] as BlockRecord;
     const size = recordSizeOf(record);
     if (count === CHUNK_RECORDS_MAX || (count > 0 && length + size > CHUNK_BYTES_MAX)) {
       counts.push(count);
@@ -92,23 +101,33 @@ export interface BlockContents {
 
 /** Encodes a whole block file. Unsorted records, revision 0 or an oversized value are writer bugs (asserts). */
 export function encodeBlock(core: Core, contents: BlockContents): Uint8Array {
+  return runToEnd(encodeBlockInSteps(core, contents));
+}
+
+/** encodeBlock in steps of about STEP_RECORDS records (steps.ts): the same bytes. */
+export function* encodeBlockInSteps(core: Core, contents: BlockContents): Steps<Uint8Array> {
   const { blockId, spaceId, records } = contents;
   assert(blockId >= 1n && blockId <= U64_MAX, "block ids are u64 values from 1");
   assert(Number.isInteger(spaceId) && spaceId >= 0 && spaceId <= 0xffffffff, "a space id is a u32");
-  assertRecordsSorted(records);
-  const counts = planChunks(records);
-  const chunksLength = records.reduce((sum, record) => sum + recordSizeOf(record), 0);
+  yield* assertRecordsSorted(records);
+  yield;
+  const counts = yield* planChunksInSteps(records);
+  yield;
+  let chunksLength = 0;
+  let revisionMin = U64_MAX;
+  let revisionMax = 0n;
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % STEP_RECORDS === 0) yield;
+    const record = records[i] as BlockRecord;
+    chunksLength += recordSizeOf(record);
+    if (record.revision < revisionMin) revisionMin = record.revision;
+    if (record.revision > revisionMax) revisionMax = record.revision;
+  }
   const indexOffset = BLOCK_HEADER_SIZE + chunksLength;
   const fileSize = indexOffset + counts.length * BLOCK_INDEX_ENTRY_SIZE + BLOCK_TRAILER_SIZE;
   assert(fileSize <= BLOCK_SIZE_MAX, "a block is under 4 GiB (u32 offsets): the seal splits larger ones");
   const bytes = new Uint8Array(fileSize);
   const view = new DataView(bytes.buffer);
-  let revisionMin = U64_MAX;
-  let revisionMax = 0n;
-  for (const record of records) {
-    if (record.revision < revisionMin) revisionMin = record.revision;
-    if (record.revision > revisionMax) revisionMax = record.revision;
-  }
   const first = records[0];
   const last = records[records.length - 1];
   assert(first !== undefined && last !== undefined, "at least one record");
@@ -116,9 +135,17 @@ export function encodeBlock(core: Core, contents: BlockContents): Uint8Array {
     blockId, spaceId, recordCount: records.length, keyMin: first.key, keyMax: last.key,
     revisionMin, revisionMax, indexOffset, indexCount: counts.length,
   });
+  yield;
   let offset = BLOCK_HEADER_SIZE;
   let recordIndex = 0;
-  counts.forEach((count, chunkIndex) => {
+  let sinceYield = 0;
+  for (let chunkIndex = 0; chunkIndex < counts.length; chunkIndex++) {
+    const count = counts[chunkIndex] as number;
+    if (sinceYield >= STEP_RECORDS) {
+      sinceYield = 0;
+      yield;
+    }
+    sinceYield += count;
     const chunkStart = offset;
     const chunkFirst = records[recordIndex];
     const chunkLast = records[recordIndex + count - 1];
@@ -134,7 +161,7 @@ export function encodeBlock(core: Core, contents: BlockContents): Uint8Array {
     view.setUint32(entry + E_RECORD_COUNT, count, true);
     const checksum = core.xxh64(bytes.subarray(chunkStart, offset), chunkSeedOf(blockId, chunkIndex));
     view.setBigUint64(entry + E_CHECKSUM, checksum, true);
-  });
+  }
   assert(offset === indexOffset, "the chunks end where the index starts");
   const trailer = fileSize - BLOCK_TRAILER_SIZE;
   const checksum = indexChecksumOf(core, bytes.subarray(0, BLOCK_HEADER_SIZE), bytes.subarray(indexOffset, trailer), blockId);

@@ -114,9 +114,10 @@ export class LiveTail {
    * Drops the records a seal installed: those with revision <= upToRevision, or only those among
    * them `sealed` selects (a block holding part of them, the staged records left for a later seal).
    * Views taken before keep every record: they may still be read by a query that does not see the
-   * block. O(records at or below upToRevision).
+   * block. "all" (the default) drops every record at or below upToRevision, and skips a run
+   * wholly below it without reading it; otherwise O(records at or below upToRevision).
    */
-  dropSealed(upToRevision: bigint, sealed: (record: VersionRecord) => boolean = () => true): void {
+  dropSealed(upToRevision: bigint, sealed: ((record: VersionRecord) => boolean) | "all" = "all"): void {
     const view = this.current;
     assert(upToRevision <= view.publishedRevision,
       `dropSealed: ${upToRevision} is at or below the published revision ${view.publishedRevision} (a block holds published records)`);

@@ -26,12 +26,13 @@ import { type Core } from "../core/index.js";
 import {
   SORT_TUPLE_INDEX_OFFSET, SORT_TUPLE_KEY_OFFSET, SORT_TUPLE_PAD_OFFSET, SORT_TUPLE_REVISION_OFFSET, SORT_TUPLE_SIZE,
 } from "../core/radix-sort.js";
-import { encodeBlock } from "./block-encode.js";
+import { encodeBlockInSteps } from "./block-encode.js";
 import {
   BLOCK_HEADER_SIZE, BLOCK_INDEX_ENTRY_SIZE, BLOCK_RECORD_HEADER_SIZE, BLOCK_SIZE_MAX, BLOCK_TRAILER_SIZE, CHUNK_BYTES_MAX,
-  CHUNK_RECORDS_MAX, U64_MAX, VALUE_SIZE_MAX,
+  CHUNK_RECORDS_MAX, H_REVISION_MAX, H_REVISION_MIN, U64_MAX, VALUE_SIZE_MAX,
 } from "./block-format.js";
 import { type Manifest, type ManifestBlock, type ManifestSpace, spaceById } from "./manifest-format.js";
+import { STEP_RECORDS, type Steps, runToEnd } from "./steps.js";
 import { assertVersionRecord, type VersionRecord } from "./version-record.js";
 
 /** A sealed block holds at most this many records (1 Mi): the seal splits past it. */
@@ -104,8 +105,8 @@ function recordBytesOf(record: VersionRecord): number {
   return BLOCK_RECORD_HEADER_SIZE + (record.value === null ? 0 : record.value.byteLength);
 }
 
-/** The seal's preconditions: a failure is a bug in the store, never bad input. */
-function assertSealInput(input: SealInput, space: ManifestSpace, limits: SealLimits): void {
+/** The seal's preconditions: a failure is a bug in the store, never bad input. In steps of STEP_RECORDS records. */
+function* assertSealInput(input: SealInput, space: ManifestSpace, limits: SealLimits): Steps<void> {
   const { records, manifest, sealRevision, durableRevision } = input;
   assert(Number.isSafeInteger(limits.blockRecordsMax) && limits.blockRecordsMax >= 1, "blockRecordsMax is a positive integer");
   assert(limits.blockRecordsMax <= BLOCK_RECORDS_MAX, "blockRecordsMax is at most BLOCK_RECORDS_MAX");
@@ -122,13 +123,15 @@ function assertSealInput(input: SealInput, space: ManifestSpace, limits: SealLim
   // Per record, so each message is built only when its check fails (a template per record per
   // check was a quarter of a seal's time).
   const keyLimit = 1n << keyBits;
-  records.forEach((record, i) => {
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % STEP_RECORDS === 0) yield;
+    const record = records[i] as VersionRecord;
     if (constants.verify) assertVersionRecord(record, `seal record ${i}`);
     if (!(record.revision > space.sealedRevision)) assert(false, `seal record ${i}: revision ${record.revision} is not sealed yet`);
     if (!(record.revision <= sealRevision)) assert(false, `seal record ${i}: revision ${record.revision} is at most R = ${sealRevision}`);
     if (!(record.key < keyLimit)) assert(false, `seal record ${i}: the key ${record.key} lies in the space's ${keyBits}-bit key range`);
     if (!(record.value === null || record.value.byteLength <= VALUE_SIZE_MAX)) assert(false, `seal record ${i}: the value fits a block record`);
-  });
+  }
 }
 
 /**
@@ -137,28 +140,51 @@ function assertSealInput(input: SealInput, space: ManifestSpace, limits: SealLim
  * released before returning, whatever happens.
  */
 export function sortSealRecords(core: Core, records: readonly VersionRecord[]): VersionRecord[] {
+  return runToEnd(sortSealRecordsInSteps(core, records));
+}
+
+/**
+ * sortSealRecords in steps of STEP_RECORDS records (packing the tuples, reading the order back;
+ * the core's sort is one call between them). The region is this generator's: released when it
+ * ends or is closed. Views of it are taken again after every step, since code running between
+ * steps may grow the memory.
+ */
+export function* sortSealRecordsInSteps(core: Core, records: readonly VersionRecord[]): Steps<VersionRecord[]> {
   const count = records.length;
   if (count === 0) return [];
   assert(count <= SEAL_RECORDS_MAX, "a seal sorts at most SEAL_RECORDS_MAX records");
   const bytes = count * SORT_TUPLE_SIZE;
   const region = core.allocateRegion(bytes);
+  const viewOfRegion = (): DataView => {
+    const u8 = core.bytesOf(region);
+    return new DataView(u8.buffer, u8.byteOffset, bytes);
+  };
   try {
-    let u8 = core.bytesOf(region);
-    let view = new DataView(u8.buffer, u8.byteOffset, bytes);
-    records.forEach((record, i) => {
+    let view = viewOfRegion();
+    for (let i = 0; i < count; i++) {
+      if (i > 0 && i % STEP_RECORDS === 0) {
+        yield;
+        view = viewOfRegion();
+      }
+      const record = records[i] as VersionRecord;
       const at = i * SORT_TUPLE_SIZE;
       view.setBigUint64(at + SORT_TUPLE_KEY_OFFSET, record.key, true);
       view.setBigUint64(at + SORT_TUPLE_REVISION_OFFSET, record.revision, true);
       view.setUint32(at + SORT_TUPLE_INDEX_OFFSET, i, true);
       view.setUint32(at + SORT_TUPLE_PAD_OFFSET, 0, true);
-    });
+    }
+    yield;
     core.sortTuplesAt(region.ptr, count);
-    u8 = core.bytesOf(region); // the sort's scratch allocation may have grown the memory
-    view = new DataView(u8.buffer, u8.byteOffset, bytes);
+    yield;
+    view = viewOfRegion(); // the sort's scratch allocation may have grown the memory
     const sorted = new Array<VersionRecord>(count);
     const seen = constants.verify ? new Uint8Array(count) : undefined;
     let previous: VersionRecord | undefined;
     for (let i = 0; i < count; i++) {
+      if (i > 0 && i % STEP_RECORDS === 0) {
+        yield;
+        view = viewOfRegion();
+      }
       const index = view.getUint32(i * SORT_TUPLE_SIZE + SORT_TUPLE_INDEX_OFFSET, true);
       const record = records[index];
       assert(record !== undefined, "the sort returns input indexes");
@@ -188,6 +214,14 @@ export function sortSealRecords(core: Core, records: readonly VersionRecord[]): 
  * the encoder's output against it. Returns [start, end, fileSize] per block.
  */
 export function planSealBlocks(records: readonly VersionRecord[], limits: SealLimits = SEAL_LIMITS_DEFAULT): Array<[number, number, number]> {
+  return runToEnd(planSealBlocksInSteps(records, limits));
+}
+
+/**
+ * planSealBlocks in steps of STEP_RECORDS records: the sorted records are scattered in memory
+ * (they were made in revision order), so one pass over 256 Ki of them took ~90 ms here.
+ */
+function* planSealBlocksInSteps(records: readonly VersionRecord[], limits: SealLimits): Steps<Array<[number, number, number]>> {
   const fixedBytes = BLOCK_HEADER_SIZE + BLOCK_TRAILER_SIZE;
   const blocks: Array<[number, number, number]> = [];
   let start = 0;
@@ -195,6 +229,7 @@ export function planSealBlocks(records: readonly VersionRecord[], limits: SealLi
   let chunkRecords = 0; // the current chunk's (the last chunk of the current block)
   let chunkBytes = 0;
   for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % STEP_RECORDS === 0) yield;
     const record = records[i];
     assert(record !== undefined, "i lies in the records");
     const recordBytes = recordBytesOf(record);
@@ -218,17 +253,19 @@ export function planSealBlocks(records: readonly VersionRecord[], limits: SealLi
   return blocks;
 }
 
-function blockEntryOf(blockId: bigint, spaceId: number, records: readonly VersionRecord[], fileSize: number): ManifestBlock {
+/**
+ * The block's manifest entry. Its revision range is read back from the header the encoder wrote
+ * (which computed it): another pass over the sorted records costs ~20 ms per 64 Ki here.
+ */
+function blockEntryOf(blockId: bigint, spaceId: number, records: readonly VersionRecord[], blockBytes: Uint8Array): ManifestBlock {
   const first = records[0];
   const last = records[records.length - 1];
   assert(first !== undefined && last !== undefined, "a block holds at least one record");
-  let revisionMin = U64_MAX;
-  let revisionMax = 0n;
-  for (const record of records) {
-    if (record.revision < revisionMin) revisionMin = record.revision;
-    if (record.revision > revisionMax) revisionMax = record.revision;
-  }
-  return { blockId, spaceId, recordCount: records.length, keyMin: first.key, keyMax: last.key, revisionMin, revisionMax, fileSize };
+  const header = new DataView(blockBytes.buffer, blockBytes.byteOffset, BLOCK_HEADER_SIZE);
+  const revisionMin = header.getBigUint64(H_REVISION_MIN, true);
+  const revisionMax = header.getBigUint64(H_REVISION_MAX, true);
+  assert(revisionMin >= 1n && revisionMin <= revisionMax, "the encoder wrote the block's revision range");
+  return { blockId, spaceId, recordCount: records.length, keyMin: first.key, keyMax: last.key, revisionMin, revisionMax, fileSize: blockBytes.byteLength };
 }
 
 /**
@@ -236,27 +273,24 @@ function blockEntryOf(blockId: bigint, spaceId: number, records: readonly Versio
  * to install after them, or null when there are no records. Throws AssertionError on a caller bug.
  */
 export function planSeal(core: Core, input: SealInput, limits: SealLimits = SEAL_LIMITS_DEFAULT): SealPlan | null {
-  const steps = planSealInSteps(core, input, limits);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+  return runToEnd(planSealInSteps(core, input, limits));
 }
 
 /**
- * planSeal in steps: it yields after the input checks, after the sort, and after each block it
- * encodes, so a caller on the writers' thread can let writes run between them (store-seal.ts: a
+ * planSeal in steps: it yields every STEP_RECORDS records of its checks, its sort's packing and
+ * read-back and its encoding, and around the core's sort and each block, so a caller on the writers' thread can let writes run between them (store-seal.ts: a
  * seal is never one long stall). The result is planSeal's.
  */
 export function* planSealInSteps(core: Core, input: SealInput, limits: SealLimits = SEAL_LIMITS_DEFAULT): Generator<void, SealPlan | null, undefined> {
   const { spaceId, manifest, sealRevision } = input;
   const space = spaceById(manifest, spaceId);
   assert(space !== undefined, `space ${spaceId} is listed in the manifest`);
-  assertSealInput(input, space, limits);
+  yield* assertSealInput(input, space, limits);
   if (input.records.length === 0) return null;
   yield;
-  const sorted = sortSealRecords(core, input.records);
-  const cuts = planSealBlocks(sorted, limits);
+  const sorted = yield* sortSealRecordsInSteps(core, input.records);
+  yield;
+  const cuts = yield* planSealBlocksInSteps(sorted, limits);
   assert(cuts.length >= 1, "at least one record makes at least one block");
   assert(manifest.nextBlockId + BigInt(cuts.length) <= U64_MAX, "the block ids fit a u64");
   const blocks: SealBlock[] = [];
@@ -264,9 +298,10 @@ export function* planSealInSteps(core: Core, input: SealInput, limits: SealLimit
     yield;
     const blockId = manifest.nextBlockId + BigInt(i);
     const records = sorted.slice(start, end);
-    const blockBytes = encodeBlock(core, { blockId, spaceId, records });
+    const blockBytes = yield* encodeBlockInSteps(core, { blockId, spaceId, records });
+    yield;
     assert(blockBytes.byteLength === fileSize, `block ${blockId}: the encoder wrote ${blockBytes.byteLength} bytes, the plan ${fileSize}`);
-    blocks.push({ blockId, blockBytes, entry: blockEntryOf(blockId, spaceId, records, fileSize) });
+    blocks.push({ blockId, blockBytes, entry: blockEntryOf(blockId, spaceId, records, blockBytes) });
   }
   const durableRevision = input.durableRevision > manifest.durableRevision ? input.durableRevision : manifest.durableRevision;
   const next: Manifest = {

@@ -50,6 +50,8 @@ export interface ResolvedStoreOptions {
   /** Bytes of zeros per preallocation step; 0 when off. */
   readonly preallocateBytes: number;
   readonly cacheBytes: number;
+  /** A StorageIo was given (the simulator, tests): the loop runs in-process on it. */
+  readonly customStorage: boolean;
 }
 
 const MIB = 1 << 20;
@@ -105,5 +107,6 @@ export function resolveStoreOptions(options: StoreOptions): ResolvedStoreOptions
     io: options.io ?? "threadpool",
     preallocateBytes: preallocate === false ? 0 : STORE_PREALLOCATE_BYTES,
     cacheBytes: integerIn("cacheBytes", options.cacheBytes, STORE_CACHE_BYTES_DEFAULT, 0, 2 ** 40),
+    customStorage: options.storage !== undefined,
   };
 }

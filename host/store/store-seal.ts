@@ -18,6 +18,7 @@ import { encodeManifest } from "./manifest-encode.js";
 import { type Manifest, type ManifestSpace } from "./manifest-format.js";
 import { BLOCK_BYTES_MAX, planSealInSteps } from "./seal-plan.js";
 import { type SealResult, type SpaceState } from "./space-state.js";
+import { STEP_RECORDS, type Steps } from "./steps.js";
 import { type RecoveredBlock } from "./store-recovery.js";
 import { resetStagingIfClear } from "./staging-reset.js";
 import { type Store } from "./store.js";
@@ -31,20 +32,28 @@ import { type VersionRecord } from "./version-record.js";
 export const SEAL_BLOCK_RECORDS = 1 << 16;
 
 /**
- * Lets pending work run before the next step: a macrotask (the I/O thread's acknowledgements
- * arrive as tasks), or a few dozen microtask hops, whichever is first. The hops matter in-process
- * with the sync backend: there writes and their acknowledgements are all microtasks, timers never
- * get a turn under steady writes, and a seal that waited for one never finished.
+ * Lets pending work run before the next step. With the I/O thread or the threadpool backend the
+ * acknowledgements arrive as tasks (a worker's wake, a libuv completion), so the step waits for a
+ * macrotask: until it did, a seal's every step ran in one task and stalled every writer for the
+ * whole seal (0.5-0.9 s for 256 Ki records, bench W=256). In-process with the sync backend (and
+ * the simulator's storage) writes and their acknowledgements are all microtasks and a macrotask
+ * never gets a turn under steady writes, so a step there waits a few dozen microtask hops.
  */
-function nextTask(): Promise<void> {
-  const macrotask = new Promise<void>((resolve) => {
-    if (typeof setImmediate === "function") setImmediate(resolve);
-    else setTimeout(resolve, 0);
-  });
-  const hops = (async (): Promise<void> => {
+function nextTask(tasks: boolean): Promise<void> {
+  if (tasks) {
+    return new Promise<void>((resolve) => {
+      if (typeof setImmediate === "function") setImmediate(resolve);
+      else setTimeout(resolve, 0);
+    });
+  }
+  return (async (): Promise<void> => {
     for (let hop = 0; hop < MICROTASK_HOPS; hop++) await null;
   })();
-  return Promise.race([macrotask, hops]);
+}
+
+/** Whether the store's acknowledgements arrive as tasks (see nextTask). */
+function acknowledgesInTasks(store: Store): boolean {
+  return store.options.ioThread || (store.options.io === "threadpool" && !store.options.customStorage);
 }
 
 const MICROTASK_HOPS = 64;
@@ -72,18 +81,13 @@ export async function sealSpace(store: Store, space: SpaceState): Promise<SealRe
 async function sealDurable(store: Store, space: SpaceState): Promise<SealResult> {
   const revision = store.acknowledgedRevision;
   if (space.tail.publishedRevision < revision) space.tail.publish([], revision);
-  const records = recordsThrough(space, revision);
+  const tasks = acknowledgesInTasks(store);
+  // In steps of at most STEP_RECORDS records of work each, with writes running between them:
+  // collecting, sorting and encoding are CPU on the writers' thread.
+  const records = await runInSteps(recordsThrough(space, revision), tasks);
   const base = manifestListing(store, revision);
-  // In steps, one block of at most SEAL_BLOCK_RECORDS per step, with writes running between
-  // them: the sort and the encoding are CPU on the writers' thread.
-  const steps = planSealInSteps(store.core, { spaceId: space.spaceId, records, manifest: base, sealRevision: revision, durableRevision: revision },
-    { blockRecordsMax: SEAL_BLOCK_RECORDS, blockBytesMax: BLOCK_BYTES_MAX });
-  let step = steps.next();
-  while (step.done !== true) {
-    await nextTask();
-    step = steps.next();
-  }
-  const plan = step.value;
+  const plan = await runInSteps(planSealInSteps(store.core, { spaceId: space.spaceId, records, manifest: base, sealRevision: revision, durableRevision: revision },
+    { blockRecordsMax: SEAL_BLOCK_RECORDS, blockBytesMax: BLOCK_BYTES_MAX }), tasks);
   if (plan === null) {
     promote(store, space, revision);
     resetStagingIfClear(store);
@@ -99,11 +103,13 @@ async function sealDurable(store: Store, space: SpaceState): Promise<SealResult>
   try {
     const job = (jobsQueued.get(store) ?? 0) + 1;
     jobsQueued.set(store, job);
-    store.queue.control({
-      op: "install", job,
-      blocks: plan.blocks.map((block) => ({ name: blockFileName(block.blockId), bytes: refOf(block.blockBytes) })),
-      manifest: refOf(encodeManifest(store.core, plan.manifest)),
-    });
+    // One block copied into the core's memory per step (tens of MiB in all).
+    const blocks: Array<{ name: string; bytes: ByteRef }> = [];
+    for (const block of plan.blocks) {
+      blocks.push({ name: blockFileName(block.blockId), bytes: refOf(block.blockBytes) });
+      await nextTask(tasks);
+    }
+    store.queue.control({ op: "install", job, blocks, manifest: refOf(encodeManifest(store.core, plan.manifest)) });
     await store.drained();
     await store.waiters.waitJob(job);
   } finally {
@@ -136,11 +142,44 @@ async function sealDurable(store: Store, space: SpaceState): Promise<SealResult>
   return { revision, blocks: plan.blocks.length, records: records.length };
 }
 
-/** Every version of the space's tail at or below `revision` (a seal keeps history). */
-function recordsThrough(space: SpaceState, revision: bigint): VersionRecord[] {
+/** Every version of the space's tail at or below `revision` (a seal keeps history), from the view it starts on. */
+function* recordsThrough(space: SpaceState, revision: bigint): Steps<VersionRecord[]> {
   const out: VersionRecord[] = [];
-  for (const run of space.tail.view().runsForNextView()) for (const record of run.records) if (record.revision <= revision) out.push(record);
+  let sinceYield = 0;
+  for (const run of space.tail.view().runsForNextView()) {
+    for (const record of run.records) {
+      if (record.revision <= revision) out.push(record);
+      if (++sinceYield === STEP_RECORDS) {
+        sinceYield = 0;
+        yield;
+      }
+    }
+  }
   return out;
+}
+
+/**
+ * Milliseconds of a seal's steps run back to back before pending work gets its turn (tasks mode):
+ * a yield per step made a seal of 256 Ki records take seconds under steady writes, each step
+ * waiting behind a whole turn of the event loop.
+ */
+const SEAL_SLICE_MS = 8;
+
+/**
+ * Runs stepped work, letting pending work run between slices of it (nextTask). In tasks mode a
+ * slice is as many steps as fit SEAL_SLICE_MS; otherwise one step, so that the simulator's runs
+ * never depend on the real clock.
+ */
+async function runInSteps<T>(steps: Steps<T>, tasks: boolean): Promise<T> {
+  for (;;) {
+    const sliceStart = tasks ? performance.now() : 0;
+    for (;;) {
+      const step = steps.next();
+      if (step.done === true) return step.value;
+      if (!tasks || performance.now() - sliceStart >= SEAL_SLICE_MS) break;
+    }
+    await nextTask(tasks);
+  }
 }
 
 /** The installed manifest, listing every space whose definition is at or below `revision`. */
