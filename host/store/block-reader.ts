@@ -21,6 +21,7 @@ import { type Core } from "../core/index.js";
 import { ClosedError, CorruptionError, IoError } from "../errors.js";
 import { type IoFile, type StorageIo } from "../io/storage-io.js";
 import { decodeChunk } from "./block-chunk.js";
+import { BlockFilePool } from "./block-file-pool.js";
 import { ChunkCache } from "./chunk-cache.js";
 import {
   BLOCK_HEADER_SIZE, BLOCK_SIZE_MAX, BLOCK_SIZE_MIN, BLOCK_TRAILER_SIZE, type BlockIndex, type BlockProblem, type BlockRecord,
@@ -108,7 +109,7 @@ function readBlockIndex(core: Core, io: StorageIo, file: IoFile, path: string, b
  * way the file fails to be that block is a CorruptionError naming the file; no reader is made.
  */
 export function openBlock(core: Core, io: StorageIo, dir: string, blockId: bigint, expected: BlockExpectation,
-  cache: ChunkCache = new ChunkCache(READER_CACHE_BYTES_DEFAULT)): BlockReader {
+  shared: BlockReaderShared = { cache: new ChunkCache(READER_CACHE_BYTES_DEFAULT), files: new BlockFilePool(io, 1) }): BlockReader {
   assert(blockId >= 1n && blockId <= U64_MAX, "block ids are u64 values from 1");
   assert(Number.isSafeInteger(expected.fileSize) && expected.fileSize >= 0, "a manifest's file size is a non-negative integer");
   const path = `${dir}/${blockFileName(blockId)}`;
@@ -124,10 +125,16 @@ export function openBlock(core: Core, io: StorageIo, dir: string, blockId: bigin
   try {
     const index = readBlockIndex(core, io, file, path, blockId, expected);
     opened = true;
-    return new BlockReader(core, io, file, path, index, cache);
+    return new BlockReader(core, io, file, path, index, shared);
   } finally {
     if (!opened) io.closeFile(file);
   }
+}
+
+/** What a store's block readers share: the decoded chunks (chunk-cache.ts) and the open files (block-file-pool.ts). */
+export interface BlockReaderShared {
+  readonly cache: ChunkCache;
+  readonly files: BlockFilePool;
 }
 
 /** The cache of a reader opened without the store's (tests, tools): four chunks of the largest size. */
@@ -146,13 +153,20 @@ export class BlockReader {
    * verified once stays good.
    */
   private readonly cacheId: number;
+  private readonly cache: ChunkCache;
+  private readonly files: BlockFilePool;
+  /** This reader's id in the file pool: its file may be closed between reads and opened again. */
+  private readonly fileId: number;
   /** The last chunks a scan that does not fill the cache read, newest last: its neighbouring ranges still share them. */
   private readonly recent: Array<{ readonly chunkIndex: number; readonly records: BlockRecord[] }> = [];
 
   /** Made by openBlock, which has verified `index`. */
-  constructor(private readonly core: Core, private readonly io: StorageIo, private readonly file: IoFile,
-    readonly path: string, readonly index: BlockIndex, private readonly cache: ChunkCache) {
-    this.cacheId = cache.registerReader();
+  constructor(private readonly core: Core, private readonly io: StorageIo, file: IoFile,
+    readonly path: string, readonly index: BlockIndex, shared: BlockReaderShared) {
+    this.cache = shared.cache;
+    this.files = shared.files;
+    this.cacheId = shared.cache.registerReader();
+    this.fileId = shared.files.adopt(file);
   }
 
   /**
@@ -198,7 +212,7 @@ export class BlockReader {
     this.closed = true;
     this.recent.length = 0;
     this.cache.dropReader(this.cacheId);
-    this.io.closeFile(this.file);
+    this.files.remove(this.fileId);
   }
 
   /**
@@ -229,7 +243,8 @@ export class BlockReader {
 
   private readChunk(chunk: ChunkRef): BlockRecord[] {
     const bytes = new Uint8Array(chunk.length);
-    readExactly(this.io, this.file, this.path, bytes, chunk.offset);
+    const file = this.files.fileOf(this.fileId, this.path, () => corruption(this.path, 0, "missing", "the manifest lists it"));
+    readExactly(this.io, file, this.path, bytes, chunk.offset);
     const records = decodeChunk(this.core, this.index, chunk, bytes);
     if (isBlockProblem(records)) throw problemError(this.path, records, `chunk ${chunk.chunkIndex} at offset ${chunk.offset} does not verify`);
     return records;

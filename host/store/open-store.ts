@@ -24,6 +24,7 @@ import { STORE_IDENTITY } from "./store-files.js";
 import { StoreFiles } from "./store-file-set.js";
 import { type StoreLoopConfig } from "./store-loop.js";
 import { type ResolvedStoreOptions, type StoreOptions, STORE_RING_SIZE, resolveStoreOptions } from "./store-options.js";
+import { BLOCK_FILES_OPEN_DEFAULT, BlockFilePool } from "./block-file-pool.js";
 import { ChunkCache } from "./chunk-cache.js";
 import { type RecoveredSpace, type StoreRecovery, recoverStore } from "./store-recovery.js";
 import { startInProcessStoreLoop, startStoreThread } from "./store-thread.js";
@@ -65,8 +66,8 @@ export async function open(dir: string, options: StoreOptions = {}): Promise<Sto
     }
     lock = DirectoryLock.acquire(coldIo, dir);
     prepareSpacelogDirectory(coldIo, dir, { identity: STORE_IDENTITY, noun: "store", refuse: (message) => new NotAStoreError(message) });
-    const chunkCache = new ChunkCache(resolved.cacheBytes);
-    const recovered = recoverStore(core, coldIo, dir, chunkCache);
+    const blockShared = { cache: new ChunkCache(resolved.cacheBytes), files: new BlockFilePool(coldIo, BLOCK_FILES_OPEN_DEFAULT) };
+    const recovered = recoverStore(core, coldIo, dir, blockShared);
     const { ring, region } = CommitRing.allocate(core, { ringSizeBytes: STORE_RING_SIZE, spillSizeBytes: 0 });
     ring.reset(0n);
     const lengths = core.allocateRegion(LENGTHS_REGION_SIZE);
@@ -75,7 +76,7 @@ export async function open(dir: string, options: StoreOptions = {}): Promise<Sto
     const files = new StoreFiles(core);
     const spaces = recovered.spaces.map((space) => spaceStateOf(space, queue, files, recovered.nextRevision));
     store = new Store({
-      core, coldIo, dir, options: resolved, ring, regions, lock, queue, files, chunkCache, manifest: recovered.manifest, spaces,
+      core, coldIo, dir, options: resolved, ring, regions, lock, queue, files, blockShared, manifest: recovered.manifest, spaces,
       nextSpaceId: recovered.nextSpaceId, nextRevision: recovered.nextRevision, recovery: recovered.report,
     });
     adoptRecovered(store, recovered);

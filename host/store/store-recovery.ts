@@ -17,8 +17,7 @@ import { type Core } from "../core/index.js";
 import { CorruptionError } from "../errors.js";
 import { type StorageIo } from "../io/storage-io.js";
 import { blockIdOfName } from "./block-format.js";
-import { type BlockReader, openBlock } from "./block-reader.js";
-import { type ChunkCache } from "./chunk-cache.js";
+import { type BlockReader, type BlockReaderShared, openBlock } from "./block-reader.js";
 import { type HistoryFile, isHistoryProblem, planHistory } from "./history-prefix.js";
 import { type Manifest, type ManifestBlock, MANIFEST_FILE_NAME, MANIFEST_TEMP_NAME, decodeManifest, isManifestProblem } from "./manifest-format.js";
 import { type ScannedStoreRecord, type StoreFileScan, scanStoreFile } from "./store-file-scan.js";
@@ -145,8 +144,8 @@ function cut(io: StorageIo, path: string, size: number): void {
  * checked first; only then are files removed, cut and synced, so a store found corrupt is left
  * exactly as it was. Cuts and removals are durable on return.
  */
-/** `cache` is the store's chunk cache: the blocks opened here read through it. */
-export function recoverStore(core: Core, io: StorageIo, dir: string, cache: ChunkCache): StoreRecovery {
+/** `shared` is the store's chunk cache and block file pool: the blocks opened here read through them. */
+export function recoverStore(core: Core, io: StorageIo, dir: string, shared: BlockReaderShared): StoreRecovery {
   const toRemove: string[] = [];
   const names = io.listDirectory(dir).sort();
   if (names.includes(MANIFEST_TEMP_NAME)) toRemove.push(MANIFEST_TEMP_NAME);
@@ -191,7 +190,7 @@ export function recoverStore(core: Core, io: StorageIo, dir: string, cache: Chun
     kept.set(file.name, { records: file.scan.records.filter((r) => r.end <= size), size });
   });
 
-  const spaces = spacesOf(core, io, dir, manifest, scanned, kept, cache);
+  const spaces = spacesOf(core, io, dir, manifest, scanned, kept, shared);
   try {
     for (const name of toRemove) io.removeFile(`${dir}/${name}`);
     if (toRemove.length > 0) io.syncDirectory(dir);
@@ -294,7 +293,7 @@ function definitionsOf(dir: string, manifest: Manifest, scanned: readonly Scanne
 const dirOfNothing = "(store)";
 
 function spacesOf(core: Core, io: StorageIo, dir: string, manifest: Manifest, scanned: readonly ScannedFile[],
-  kept: ReadonlyMap<string, { records: ScannedStoreRecord[]; size: number }>, cache: ChunkCache): RecoveredSpace[] {
+  kept: ReadonlyMap<string, { records: ScannedStoreRecord[]; size: number }>, shared: BlockReaderShared): RecoveredSpace[] {
   const definitions = definitionsOf(dir, manifest, scanned, kept);
   for (const file of scanned) {
     if (file.identity.kind === "hot" && !definitions.has(file.identity.spaceId)) {
@@ -313,7 +312,7 @@ function spacesOf(core: Core, io: StorageIo, dir: string, manifest: Manifest, sc
   const openAll = (entries: readonly ManifestBlock[]): RecoveredBlock[] => {
     try {
       return entries.map((entry) => {
-        const block = { entry, reader: openBlock(core, io, dir, entry.blockId, entry, cache) };
+        const block = { entry, reader: openBlock(core, io, dir, entry.blockId, entry, shared) };
         opened.push(block);
         return block;
       });

@@ -119,7 +119,7 @@ async function sealDurable(store: Store, space: SpaceState): Promise<SealResult>
   // fails (a reopen then recovers from the disk). The blocks are opened before anything changes.
   let opened: RecoveredBlock[];
   try {
-    opened = plan.blocks.map((block) => ({ entry: block.entry, reader: openBlock(store.core, store.coldIo, store.dir, block.blockId, block.entry, store.chunkCache) }));
+    opened = plan.blocks.map((block) => ({ entry: block.entry, reader: openBlock(store.core, store.coldIo, store.dir, block.blockId, block.entry, store.blockShared) }));
   } catch (error) {
     store.failBy(error);
     throw error;

@@ -25,7 +25,7 @@ import { LiveTail } from "./live-tail.js";
 import { type Manifest } from "./manifest-format.js";
 import { type Point, pointToKey } from "./point-codec.js";
 import { PointDecoder } from "./point-decoder.js";
-import { type ChunkCache } from "./chunk-cache.js";
+import { type BlockReaderShared } from "./block-reader.js";
 import { type ResolvedStoreOptions } from "./store-options.js";
 import { type RecoveryReport } from "./store-recovery.js";
 import { type SealResult, type SpaceInfo, type SpaceState, spaceInfoOf } from "./space-state.js";
@@ -83,6 +83,8 @@ export interface StoreStats {
   readonly ioThread: boolean;
   /** The chunk cache (the cacheBytes option): on-disk bytes held, the budget, and lookups that hit or read the file. */
   readonly cache: { readonly bytes: number; readonly budgetBytes: number; readonly hits: number; readonly misses: number };
+  /** Sealed blocks' files: open now, the most kept open (the rest are opened again when read), and opens so far. */
+  readonly blockFiles: { readonly open: number; readonly openMax: number; readonly opens: number };
 }
 
 /** Everything open-store.ts hands the store. */
@@ -96,7 +98,7 @@ export interface StoreParts {
   readonly lock: DirectoryLock;
   readonly queue: WriteQueue;
   readonly files: StoreFiles;
-  readonly chunkCache: ChunkCache;
+  readonly blockShared: BlockReaderShared;
   readonly manifest: Manifest;
   readonly spaces: readonly SpaceState[];
   readonly nextSpaceId: number;
@@ -181,7 +183,8 @@ export class Store {
   /** @internal */ readonly ring: CommitRing;
   /** @internal */ readonly queue: WriteQueue;
   /** @internal */ readonly files: StoreFiles;
-  /** @internal Every open block's decoded chunks (chunk-cache.ts). */ readonly chunkCache: ChunkCache;
+  /** @internal What every open block's reader shares: decoded chunks (chunk-cache.ts), open files (block-file-pool.ts). */
+  readonly blockShared: BlockReaderShared;
   /** @internal */ waiters!: StoreWaiters;
   /** @internal */ manifest: Manifest;
   /** @internal */ readonly spacesByName = new Map<string, SpaceState>();
@@ -218,7 +221,7 @@ export class Store {
     this.ring = parts.ring;
     this.queue = parts.queue;
     this.files = parts.files;
-    this.chunkCache = parts.chunkCache;
+    this.blockShared = parts.blockShared;
     this.regions = parts.regions;
     this.lock = parts.lock;
     this.manifest = parts.manifest;
@@ -602,6 +605,7 @@ export class Store {
 
   stats(): StoreStats {
     this.checkOpenSync();
+    const { cache, files } = this.blockShared;
     let blocks = 0;
     let tailRecords = 0;
     for (const space of this.spacesByName.values()) {
@@ -619,7 +623,8 @@ export class Store {
       recovery: this.recovery,
       durability: this.options.durability,
       ioThread: this.options.ioThread,
-      cache: { bytes: this.chunkCache.heldBytes, budgetBytes: this.chunkCache.budgetBytes, hits: this.chunkCache.hits, misses: this.chunkCache.misses },
+      cache: { bytes: cache.heldBytes, budgetBytes: cache.budgetBytes, hits: cache.hits, misses: cache.misses },
+      blockFiles: { open: files.openCount, openMax: files.openMax, opens: files.opens },
     };
   }
 

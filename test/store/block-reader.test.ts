@@ -8,6 +8,7 @@ import { CorruptLogError, CorruptionError, ClosedError, IoError } from "../../ho
 import { createRealIo } from "../../host/io/create-io.js";
 import { type IoFile, type StorageIo } from "../../host/io/storage-io.js";
 import { type BlockExpectation, type BlockReader, RECENT_CHUNKS_MAX, openBlock } from "../../host/store/block-reader.js";
+import { BlockFilePool } from "../../host/store/block-file-pool.js";
 import { ChunkCache } from "../../host/store/chunk-cache.js";
 import { encodeBlock } from "../../host/store/block-encode.js";
 import {
@@ -352,8 +353,8 @@ describe("store/block-reader", function () {
         writeBlock(fixture, 2n, bytesB);
         const counting = countingIo(fixture.io);
         const cache = new ChunkCache(1 << 20);
-        const a = openBlock(core, counting.io, fixture.dir, 1n, expectationOf(recordsA, bytesA.byteLength), cache);
-        const b = openBlock(core, counting.io, fixture.dir, 2n, expectationOf(recordsB, bytesB.byteLength), cache);
+        const a = openBlock(core, counting.io, fixture.dir, 1n, expectationOf(recordsA, bytesA.byteLength), { cache, files: new BlockFilePool(counting.io, 8) });
+        const b = openBlock(core, counting.io, fixture.dir, 2n, expectationOf(recordsB, bytesB.byteLength), { cache, files: new BlockFilePool(counting.io, 8) });
         try {
           counting.reads.length = 0;
           expect(await collect(a, 10n, 20n)).to.deep.equal(recordsA.slice(10, 21));
@@ -379,7 +380,7 @@ describe("store/block-reader", function () {
         writeBlock(fixture, 1n, bytes);
         const counting = countingIo(fixture.io);
         const cache = new ChunkCache(1 << 20);
-        const reader = openBlock(core, counting.io, fixture.dir, 1n, expectationOf(records, bytes.byteLength), cache);
+        const reader = openBlock(core, counting.io, fixture.dir, 1n, expectationOf(records, bytes.byteLength), { cache, files: new BlockFilePool(counting.io, 8) });
         try {
           const scan = (from: bigint, to: bigint): BlockRecord[] => [...reader.recordsSync(from, to, false)];
           counting.reads.length = 0;
@@ -394,6 +395,60 @@ describe("store/block-reader", function () {
           expect(RECENT_CHUNKS_MAX).to.equal(4);
         } finally {
           reader.close();
+        }
+      });
+
+      it("readersBeyondTheFilePoolsBoundReopenTheirFilesAndReadTheSameRecords", async () => {
+        const blocks = [1n, 2n, 3n].map((blockId) => {
+          const records = denseRecords(64 * 3, Number(blockId));
+          const bytes = encodeBlock(core, { blockId, spaceId: SPACE_ID, records });
+          writeBlock(fixture, blockId, bytes);
+          return { blockId, records, bytes };
+        });
+        const files = new BlockFilePool(fixture.io, 2);
+        const cache = new ChunkCache(0); // every read goes to the file
+        const readers = blocks.map(({ blockId, records, bytes }) => openBlock(core, fixture.io, fixture.dir, blockId, expectationOf(records, bytes.byteLength), { cache, files }));
+        try {
+          expect(files.openCount, "opening the third closed the least recently used").to.equal(2);
+          for (let round = 0; round < 3; round++) {
+            for (const [i, reader] of readers.entries()) {
+              expect(await collect(reader, 70n, 80n)).to.deep.equal(blocks[i]?.records.slice(70, 81));
+              expect(files.openCount).to.be.at.most(2);
+            }
+          }
+          // 3 opens by openBlock, then each read of a closed file reopened it: 3 rounds x 3 readers.
+          expect(files.opens).to.equal(3 + 9);
+          // The last round read readers 1 and 2 last: theirs are the open files.
+          readers[2]?.close();
+          expect(files.openCount, "a closed reader's file is closed").to.equal(1);
+          expect(await collect(readers[1] as BlockReader, 0n, 1n)).to.deep.equal(blocks[1]?.records.slice(0, 2));
+        } finally {
+          for (const reader of readers) reader.close();
+        }
+        expect(files.openCount, "closed readers hold no file").to.equal(0);
+      });
+
+      it("aBlockFileRemovedUnderAReaderWhoseFileWasClosedIsCorruptionNamingIt", async () => {
+        const records = denseRecords(64 * 2);
+        const bytesA = encodeBlock(core, { blockId: 1n, spaceId: SPACE_ID, records });
+        const bytesB = encodeBlock(core, { blockId: 2n, spaceId: SPACE_ID, records });
+        writeBlock(fixture, 1n, bytesA);
+        writeBlock(fixture, 2n, bytesB);
+        const files = new BlockFilePool(fixture.io, 1);
+        const shared = { cache: new ChunkCache(0), files };
+        const a = openBlock(core, fixture.io, fixture.dir, 1n, expectationOf(records, bytesA.byteLength), shared);
+        const b = openBlock(core, fixture.io, fixture.dir, 2n, expectationOf(records, bytesB.byteLength), shared);
+        try {
+          fixture.io.removeFile(pathOf(fixture, 1n));
+          const { records: got, error } = await collectUntilError(a, 0n, 5n);
+          expect(got).to.deep.equal([]);
+          expect(error).to.be.instanceOf(CorruptionError);
+          expect((error as CorruptionError).file).to.equal(pathOf(fixture, 1n));
+          expect((error as CorruptionError).message).to.include("the manifest lists it");
+          expect(await collect(b, 0n, 5n)).to.deep.equal(records.slice(0, 6));
+        } finally {
+          a.close();
+          b.close();
         }
       });
 
