@@ -97,6 +97,40 @@ export interface BlockContents {
   readonly spaceId: number;
   /** Sorted by (key, revision), strictly; at least one. */
   readonly records: readonly BlockRecord[];
+  /**
+   * The block's layout, from a caller that already walked the records in this order and checked
+   * it (the seal's block cutting): the encoder then skips its own three passes over them. Sorted
+   * records are scattered in memory, so each pass cost ~10 % of a seal here.
+   */
+  readonly layout?: BlockLayout;
+}
+
+export interface BlockLayout {
+  /** Records per chunk, as planChunks gives them. */
+  readonly chunkCounts: readonly number[];
+  /** The chunks' bytes: the sum of every record's size. */
+  readonly chunksLength: number;
+  readonly revisionMin: bigint;
+  readonly revisionMax: bigint;
+}
+
+/** The layout of sorted records, after checking their order: three passes, in steps. */
+function* layoutOf(records: readonly BlockRecord[]): Steps<BlockLayout> {
+  yield* assertRecordsSorted(records);
+  yield;
+  const chunkCounts = yield* planChunksInSteps(records);
+  yield;
+  let chunksLength = 0;
+  let revisionMin = U64_MAX;
+  let revisionMax = 0n;
+  for (let i = 0; i < records.length; i++) {
+    if (i > 0 && i % STEP_RECORDS === 0) yield;
+    const record = records[i] as BlockRecord;
+    chunksLength += recordSizeOf(record);
+    if (record.revision < revisionMin) revisionMin = record.revision;
+    if (record.revision > revisionMax) revisionMax = record.revision;
+  }
+  return { chunkCounts, chunksLength, revisionMin, revisionMax };
 }
 
 /** Encodes a whole block file. Unsorted records, revision 0 or an oversized value are writer bugs (asserts). */
@@ -109,20 +143,14 @@ export function* encodeBlockInSteps(core: Core, contents: BlockContents): Steps<
   const { blockId, spaceId, records } = contents;
   assert(blockId >= 1n && blockId <= U64_MAX, "block ids are u64 values from 1");
   assert(Number.isInteger(spaceId) && spaceId >= 0 && spaceId <= 0xffffffff, "a space id is a u32");
-  yield* assertRecordsSorted(records);
-  yield;
-  const counts = yield* planChunksInSteps(records);
-  yield;
-  let chunksLength = 0;
-  let revisionMin = U64_MAX;
-  let revisionMax = 0n;
-  for (let i = 0; i < records.length; i++) {
-    if (i > 0 && i % STEP_RECORDS === 0) yield;
-    const record = records[i] as BlockRecord;
-    chunksLength += recordSizeOf(record);
-    if (record.revision < revisionMin) revisionMin = record.revision;
-    if (record.revision > revisionMax) revisionMax = record.revision;
+  const given = contents.layout;
+  const layout = given !== undefined && !constants.verify ? given : yield* layoutOf(records);
+  if (given !== undefined && constants.verify) {
+    assert(JSON.stringify(given.chunkCounts) === JSON.stringify(layout.chunkCounts) && given.chunksLength === layout.chunksLength
+      && given.revisionMin === layout.revisionMin && given.revisionMax === layout.revisionMax, "the caller's layout is the records' own");
   }
+  const { chunkCounts: counts, chunksLength, revisionMin, revisionMax } = layout;
+  assert(counts.reduce((sum, count) => sum + count, 0) === records.length, "the layout's chunks hold every record");
   const indexOffset = BLOCK_HEADER_SIZE + chunksLength;
   const fileSize = indexOffset + counts.length * BLOCK_INDEX_ENTRY_SIZE + BLOCK_TRAILER_SIZE;
   assert(fileSize <= BLOCK_SIZE_MAX, "a block is under 4 GiB (u32 offsets): the seal splits larger ones");

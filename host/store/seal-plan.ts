@@ -26,7 +26,7 @@ import { type Core } from "../core/index.js";
 import {
   SORT_TUPLE_INDEX_OFFSET, SORT_TUPLE_KEY_OFFSET, SORT_TUPLE_PAD_OFFSET, SORT_TUPLE_REVISION_OFFSET, SORT_TUPLE_SIZE,
 } from "../core/radix-sort.js";
-import { encodeBlockInSteps } from "./block-encode.js";
+import { type BlockLayout, encodeBlockInSteps } from "./block-encode.js";
 import {
   BLOCK_HEADER_SIZE, BLOCK_INDEX_ENTRY_SIZE, BLOCK_RECORD_HEADER_SIZE, BLOCK_SIZE_MAX, BLOCK_TRAILER_SIZE, CHUNK_BYTES_MAX,
   CHUNK_RECORDS_MAX, H_REVISION_MAX, H_REVISION_MIN, U64_MAX, VALUE_SIZE_MAX,
@@ -214,20 +214,38 @@ export function* sortSealRecordsInSteps(core: Core, records: readonly VersionRec
  * the encoder's output against it. Returns [start, end, fileSize] per block.
  */
 export function planSealBlocks(records: readonly VersionRecord[], limits: SealLimits = SEAL_LIMITS_DEFAULT): Array<[number, number, number]> {
-  return runToEnd(planSealBlocksInSteps(records, limits));
+  return runToEnd(planSealBlocksInSteps(records, limits)).map(({ start, end, fileSize }) => [start, end, fileSize]);
+}
+
+/** One block of a seal: its records [start, end) of the sorted ones, its size, and its layout for the encoder. */
+interface BlockCut {
+  readonly start: number;
+  readonly end: number;
+  readonly fileSize: number;
+  readonly layout: BlockLayout;
 }
 
 /**
- * planSealBlocks in steps of STEP_RECORDS records: the sorted records are scattered in memory
- * (they were made in revision order), so one pass over 256 Ki of them took ~90 ms here.
+ * planSealBlocks in steps of STEP_RECORDS records, giving each block's layout too (its chunks,
+ * bytes and revision range), so the encoder need not walk the records again: the sorted records
+ * are scattered in memory (they were made in revision order), and one pass over 256 Ki of them
+ * took ~90 ms here.
  */
-function* planSealBlocksInSteps(records: readonly VersionRecord[], limits: SealLimits): Steps<Array<[number, number, number]>> {
+function* planSealBlocksInSteps(records: readonly VersionRecord[], limits: SealLimits): Steps<BlockCut[]> {
   const fixedBytes = BLOCK_HEADER_SIZE + BLOCK_TRAILER_SIZE;
-  const blocks: Array<[number, number, number]> = [];
+  const blocks: BlockCut[] = [];
   let start = 0;
   let size = fixedBytes; // the current block's file size so far
   let chunkRecords = 0; // the current chunk's (the last chunk of the current block)
   let chunkBytes = 0;
+  let chunkCounts: number[] = [];
+  let chunksLength = 0;
+  let revisionMin = U64_MAX;
+  let revisionMax = 0n;
+  const cut = (end: number): void => {
+    chunkCounts.push(chunkRecords);
+    blocks.push({ start, end, fileSize: size, layout: { chunkCounts, chunksLength, revisionMin, revisionMax } });
+  };
   for (let i = 0; i < records.length; i++) {
     if (i > 0 && i % STEP_RECORDS === 0) yield;
     const record = records[i];
@@ -238,18 +256,26 @@ function* planSealBlocksInSteps(records: readonly VersionRecord[], limits: SealL
     const grown = size + recordBytes + (newChunk ? BLOCK_INDEX_ENTRY_SIZE : 0);
     const count = i - start;
     if (count > 0 && (count === limits.blockRecordsMax || grown > limits.blockBytesMax)) {
-      blocks.push([start, i, size]);
+      cut(i);
       start = i;
       size = fixedBytes + recordBytes + BLOCK_INDEX_ENTRY_SIZE;
       chunkRecords = 1;
       chunkBytes = recordBytes;
+      chunkCounts = [];
+      chunksLength = recordBytes;
+      revisionMin = record.revision;
+      revisionMax = record.revision;
       continue;
     }
+    if (newChunk && chunkRecords > 0) chunkCounts.push(chunkRecords);
     size = grown;
     chunkRecords = newChunk ? 1 : chunkRecords + 1;
     chunkBytes = newChunk ? recordBytes : chunkBytes + recordBytes;
+    chunksLength += recordBytes;
+    if (record.revision < revisionMin) revisionMin = record.revision;
+    if (record.revision > revisionMax) revisionMax = record.revision;
   }
-  if (start < records.length) blocks.push([start, records.length, size]);
+  if (start < records.length) cut(records.length);
   return blocks;
 }
 
@@ -294,11 +320,12 @@ export function* planSealInSteps(core: Core, input: SealInput, limits: SealLimit
   assert(cuts.length >= 1, "at least one record makes at least one block");
   assert(manifest.nextBlockId + BigInt(cuts.length) <= U64_MAX, "the block ids fit a u64");
   const blocks: SealBlock[] = [];
-  for (const [i, [start, end, fileSize]] of cuts.entries()) {
+  for (const [i, { start, end, fileSize, layout }] of cuts.entries()) {
     yield;
     const blockId = manifest.nextBlockId + BigInt(i);
     const records = sorted.slice(start, end);
-    const blockBytes = yield* encodeBlockInSteps(core, { blockId, spaceId, records });
+    // The sort's read-back checked the order (strictly increasing), and the cut walked the records.
+    const blockBytes = yield* encodeBlockInSteps(core, { blockId, spaceId, records, layout });
     yield;
     assert(blockBytes.byteLength === fileSize, `block ${blockId}: the encoder wrote ${blockBytes.byteLength} bytes, the plan ${fileSize}`);
     blocks.push({ blockId, blockBytes, entry: blockEntryOf(blockId, spaceId, records, blockBytes) });
