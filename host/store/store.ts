@@ -423,7 +423,16 @@ export class Store {
       for (const waiter of this.drainWaiters.splice(0)) waiter.reject(this.failure);
       return;
     }
-    const drained = this.queue.flush();
+    let drained: ReturnType<WriteQueue["flush"]>;
+    try {
+      drained = this.queue.flush();
+    } catch (error) {
+      // A bug in placing records must not escape as an uncaught exception from a microtask (a
+      // crash of the user's process, or writes that never settle): it fails the store, and every
+      // waiting call rejects with it.
+      this.failBy(new StoreFailedError(`${this.dir}: placing writes in the ring failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      return;
+    }
     this.loop?.poke();
     if (drained === null) return;
     for (const entry of this.undrained) {
@@ -650,6 +659,12 @@ export class Store {
       }
     } catch (caught) {
       error = caught;
+    }
+    // A store that failed on this side (a seal, a placement) may have a loop still running:
+    // failing the ring stops it, or an in-process loop's `done` never settled and close() hung.
+    if (this.failure !== null && this.ring.state !== RingState.Failed && this.ring.state !== RingState.Closed) {
+      this.ring.fail(FailureKind.LoopStopped, 0);
+      this.loop?.poke();
     }
     await this.loop?.terminate();
     await this.loop?.done;

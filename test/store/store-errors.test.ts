@@ -1003,4 +1003,19 @@ describe("store: errors", function () {
     const again = await openTracked(dir);
     expect(await observe(again)).to.deep.equal(shown);
   });
+
+  for (const ioThread of [false, true]) {
+    it(`aStoreThatFailedOnTheWritersThreadStillClosesAndReopens (${ioThread ? "I/O thread" : "in-process"})`, async () => {
+      const store = await seeded({ ioThread });
+      const shown = await observe(store);
+      // A failure on this side (a seal's, a placement's), with the loop still running. close()
+      // used to wait for an in-process loop that nothing stopped.
+      store.failBy(new StoreFailedError(`${dir}: a failure for this test`));
+      await rejects(() => store.put("pts", [9, 9], bytes(9)), StoreFailedError, "SPACELOG_STORE_FAILED", /a failure for this test/);
+      await store.close();
+      await store.close();
+      const again = await openTracked(dir);
+      expect(await observe(again), "a reopen shows what was acknowledged").to.deep.equal(shown);
+    });
+  }
 });
