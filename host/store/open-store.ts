@@ -85,7 +85,7 @@ export async function open(dir: string, options: StoreOptions = {}): Promise<Sto
     // The first failure the store knows of (a loop that threw, a thread that died) is the one
     // every wait rejects with; else the failure the loop recorded in the ring.
     const waiters = new StoreWaiters(ring, resolved.ioThread, () => opened.firstFailure ?? storeFailureOfRing(ring, dir), (durable, written) => opened.onWatermarks(durable, written), WAITERS_MAX,
-      () => opened.awaitingAcknowledgement);
+      () => opened.needsWatermarks);
     waiters.onFailed = (error) => opened.failBy(error);
     const onFailure = (error: Error): void => {
       // The loop or its thread is gone: the ring is failed first (as the log's recordFailure

@@ -63,7 +63,10 @@ export class StoreWaiters {
     }
     return new Promise((resolve, reject) => {
       list.push({ until, resolve, reject });
-      if (!this.watching || this.failure !== null) this.check();
+      // Always check now: the watermark may have passed `until` already, and a watcher that is
+      // armed wakes only when the loop moves again (an idle loop never does: a seal's wait on
+      // the durable offset hung once drained() had armed the watcher).
+      this.check();
     });
   }
 

@@ -395,6 +395,7 @@ export class Store {
     return new Promise((resolve, reject) => {
       this.drainWaiters.push({ resolve, reject });
       this.scheduleFlush();
+      if (this.waiters !== undefined) this.waiters.arm();
     });
   }
 
@@ -480,9 +481,13 @@ export class Store {
     for (const settle of settled) settle.resolve(settle.value);
   }
 
-  /** @internal Calls wait for acknowledgement (StoreWaiters keeps watching the ring while they do). */
-  get awaitingAcknowledgement(): boolean {
-    return this.unacknowledged.size > 0 || this.undrained.length > 0;
+  /** @internal Something waits for the loop's watermarks (StoreWaiters keeps watching the ring while it does). */
+  get needsWatermarks(): boolean {
+    // Queued items the ring had no room for (a seal's promoted copies, which no call waits on)
+    // and internal drain waits need the watermarks too: each move reflushes the queue. Without
+    // them the watcher stopped with the ring full, and a seal's promotion of half a million
+    // staged records left close() waiting forever (bench, 16 batch writers).
+    return this.unacknowledged.size > 0 || this.undrained.length > 0 || this.queue.length > 0 || this.drainWaiters.length > 0;
   }
 
   // --- reads ---
